@@ -1,0 +1,29 @@
+import pytest
+import torch
+
+import gvae_ext.typing
+
+CUDA = torch.cuda.is_available()
+
+# Parametrise a test over every available device: ``@pytest.mark.parametrize('device', DEVICES)``.
+DEVICES = [
+    'cpu',
+    pytest.param(
+        'cuda',
+        marks=[pytest.mark.cuda, pytest.mark.skipif(not CUDA, reason='needs CUDA')],
+    ),
+]
+
+
+@pytest.fixture
+def no_torch_sparse(monkeypatch):
+    r"""Force the pure ``torch.sparse`` fallback even where torch-sparse is installed."""
+    monkeypatch.setattr(gvae_ext.typing, 'WITH_TORCH_SPARSE', False)
+    yield
+
+
+def pytest_report_header(config):
+    return (
+        f'torch {torch.__version__}, cuda available: {CUDA}, '
+        f'torch_sparse: {gvae_ext.typing.WITH_TORCH_SPARSE}'
+    )
