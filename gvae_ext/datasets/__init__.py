@@ -1,0 +1,28 @@
+r"""Graph sources: the embedded Cora graph and loaders for PyG's Planetoid
+datasets, edge-list files, networkx graphs and PyG :class:`Data` objects.
+
+Every loader returns a simple undirected graph (both directions of each edge,
+no self-loops, no duplicates); a graph without node features gets the sparse
+identity as ``x`` (the featureless GAE*/VGAE* setting).
+"""
+
+from gvae_ext.datasets._graph import featureless, identity_features
+from gvae_ext.datasets.cora import load_cora
+from gvae_ext.datasets.edgelist import read_edgelist
+from gvae_ext.datasets.loaders import (
+    from_data,
+    from_networkx,
+    load_dataset,
+    load_planetoid,
+)
+
+__all__ = [
+    'load_cora',
+    'load_dataset',
+    'load_planetoid',
+    'read_edgelist',
+    'from_networkx',
+    'from_data',
+    'featureless',
+    'identity_features',
+]

@@ -1,0 +1,192 @@
+r"""Reading a graph from a text file of node pairs, with optional features."""
+
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import List, Optional, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from gvae_ext.datasets._graph import graph_data
+
+PathLike = Union[str, 'os.PathLike[str]']
+
+_SEP = re.compile(r'[,\s]+')
+# Ids of up to 18 digits fit an int64.
+_INT_ID = re.compile(r'[0-9]{1,18}', re.ASCII)
+
+
+def _check_path(path, name: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"'{name}' must be a file path (got {type(path).__name__})")
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"'{name}' must be an existing file (got '{path}')")
+    return path
+
+
+def _read_pairs(path: Path):
+    r"""The node-id tokens of each edge, in file order, with the line numbers
+    of the first data line, of self-loops and of lines with extra columns."""
+    tokens: List[str] = []
+    first_line = None
+    loops: List[int] = []
+    extra: List[int] = []
+    try:
+        with path.open(encoding='utf-8') as f:
+            for lineno, raw in enumerate(f, 1):
+                line = raw.split('#', 1)[0].strip()
+                if not line:
+                    continue
+                fields = [t for t in _SEP.split(line) if t]
+                if len(fields) < 2:
+                    raise ValueError(
+                        f'{path}, line {lineno}: expected two node ids '
+                        f'(got {raw.rstrip()!r})'
+                    )
+                if len(fields) > 2:
+                    extra.append(lineno)
+                if fields[0] == fields[1]:
+                    loops.append(lineno)
+                first_line = first_line or lineno
+                tokens += fields[:2]
+    except UnicodeDecodeError as err:
+        raise ValueError(f'{path}: not a UTF-8 text file (got {err.reason})') from err
+    return tokens, first_line, loops, extra
+
+
+def _load_features(path) -> Tensor:
+    path = _check_path(path, 'features')
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f'{path}: not a readable .npy array (got {err})') from err
+    if not isinstance(array, np.ndarray):
+        array.close()
+        raise ValueError(f'{path}: expected a .npy array (got a .npz archive)')
+    if array.ndim != 2:
+        raise ValueError(
+            f'{path}: features must be 2-D [num_nodes, num_features] '
+            f'(got shape {array.shape})'
+        )
+    if array.dtype.kind not in 'biuf':
+        raise ValueError(f'{path}: features must be numeric (got dtype {array.dtype})')
+    finite = np.isfinite(array).all(axis=1)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0])
+        raise ValueError(
+            f'{path}: features must be finite (got NaN or inf in row {row})'
+        )
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+
+
+def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
+    r"""Read an undirected graph from a text file of node pairs.
+
+    **Format.** One edge per line, ``u v``: the two node ids are separated by
+    whitespace and/or commas. Everything after a ``#`` is a comment (so ids
+    cannot hold ``#``) and blank lines are skipped; a header line must be
+    commented out (a first line of two non-integer ids followed by integer
+    ids only is rejected as a header). Columns past
+    the second (weights, timestamps) are ignored with a warning: the graph is
+    unweighted. Each edge gets both directions, duplicates (``u v`` twice, or
+    ``u v`` and ``v u``) are merged, and self-loops (``u u``) are dropped with
+    a warning; a node seen only in a self-loop stays as an isolated node.
+
+    **Node ids.** Ids made of up to 18 digits are integers (``7`` and ``007``
+    are the same node), anything else is a string.
+
+    * If every id is an integer and either ``features`` is given or the ids
+      are exactly ``0, ..., N-1``, node ``i`` *is* id ``i``: ``x[i]`` is row
+      ``i`` of the features file (so with ``features`` the graph has one node
+      per row, and ids missing from the edge list are isolated nodes).
+    * Otherwise the ids are renumbered ``0, ..., N-1`` in order of first
+      appearance in the file (reading each line left to right), and
+      ``data.node_ids`` maps back: a ``LongTensor`` of the original integer
+      ids, or a list of the original strings. The rows of ``features`` then
+      follow that order.
+
+    Args:
+        path (str or os.PathLike): The edge-list file.
+        features (str or os.PathLike, optional): A ``.npy`` array
+            ``[num_nodes, num_features]`` of node features (any numeric dtype,
+            read as ``float32``). Without it ``x`` is the sparse identity (the
+            featureless GAE*/VGAE* setting). (default: :obj:`None`)
+
+    Returns:
+        :class:`torch_geometric.data.Data` with ``x``, ``edge_index``
+        (coalesced, both directions), ``num_nodes`` and, after renumbering,
+        ``node_ids``.
+
+    Raises:
+        ValueError: For a missing or empty file, a line without two ids (the
+            message names the file and the line), a header line, a graph
+            without an edge between two distinct nodes, or features with the
+            wrong shape, a non-numeric dtype or NaN/inf values.
+    """
+    path = _check_path(path, 'path')
+    tokens, first_line, loops, extra = _read_pairs(path)
+    if not tokens:
+        raise ValueError(
+            f'{path}: no edges found (got an empty file, or only comments and '
+            'blank lines)'
+        )
+    index: dict = {}
+    codes = torch.tensor([index.setdefault(t, len(index)) for t in tokens])
+    is_int = {t: _INT_ID.fullmatch(t) is not None for t in index}
+    header = tokens[:2]
+    if (
+        len(tokens) > 2
+        and not any(is_int[t] for t in header)
+        and all(is_int[t] for t in tokens[2:])
+    ):
+        raise ValueError(
+            f'{path}, line {first_line}: looks like a header (only its ids are '
+            f'not integers); comment it out with # (got {tokens[:2]})'
+        )
+
+    x = None if features is None else _load_features(features)
+    node_ids = None
+    if all(is_int.values()):
+        ids = torch.tensor([int(t) for t in index])
+        num_ids = int(ids.max()) + 1
+        if x is not None:
+            if x.size(0) < num_ids:
+                raise ValueError(
+                    f'{features}: features need one row per node id, so at least '
+                    f'{num_ids} rows for the ids in {path.name} (got {x.size(0)} rows)'
+                )
+            num_nodes, pairs = x.size(0), ids[codes]
+        elif ids.unique().numel() == num_ids:
+            num_nodes, pairs = num_ids, ids[codes]
+        else:
+            # Renumber by integer value, so '7' and '007' stay one node.
+            by_value: dict = {}
+            pairs = torch.tensor(
+                [by_value.setdefault(int(t), len(by_value)) for t in tokens]
+            )
+            num_nodes, node_ids = len(by_value), torch.tensor(list(by_value))
+    else:
+        num_nodes, pairs, node_ids = len(index), codes, list(index)
+    if node_ids is not None and x is not None and x.size(0) != num_nodes:
+        raise ValueError(
+            f'{features}: features need {num_nodes} rows, one per node of '
+            f'{path.name} in order of first appearance (got {x.size(0)} rows)'
+        )
+
+    if extra:
+        warnings.warn(
+            f'{path}: ignored the columns past the second on {len(extra)} '
+            f'line(s) (first: line {extra[0]}); the graph is unweighted',
+            stacklevel=2,
+        )
+    if loops:
+        warnings.warn(
+            f'{path}: dropped {len(loops)} self-loop(s) (first: line {loops[0]})',
+            stacklevel=2,
+        )
+    return graph_data(pairs.view(-1, 2).t(), num_nodes, x, str(path), node_ids)
