@@ -184,3 +184,38 @@ def check_generator(generator, name: str = 'generator') -> Optional[torch.Genera
             f'(got {type(generator).__name__})'
         )
     return generator
+
+
+def check_samples(
+    x, num_features: int, *, unit_interval: bool = False, name: str = 'x'
+) -> Tensor:
+    r"""Validate a data matrix ``[num_samples, num_features]`` (DenseVAE input).
+
+    Raises if it is not 2-D, has another column count, is not floating point,
+    holds NaN/inf values or, with ``unit_interval``, values outside ``[0, 1]``.
+    """
+    check_tensor(x, name)
+    if x.dim() != 2:
+        raise ValueError(
+            f"'{name}' must be 2-D [num_samples, num_features] (got shape "
+            f'{tuple(x.shape)})'
+        )
+    if x.size(1) != num_features:
+        raise ValueError(
+            f"'{name}' must have {num_features} features per row (got {x.size(1)})"
+        )
+    if not torch.is_floating_point(x):
+        raise ValueError(
+            f"'{name}' must be a floating-point tensor (got dtype {x.dtype})"
+        )
+    if x.numel() == 0:
+        return x
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"'{name}' must contain only finite values (got NaN or inf)")
+    if unit_interval:
+        low, high = float(x.min()), float(x.max())
+        if low < 0.0 or high > 1.0:
+            raise ValueError(
+                f"'{name}' must lie in [0, 1] (got values in [{low:g}, {high:g}])"
+            )
+    return x

@@ -1,0 +1,177 @@
+r"""Image grids written as greyscale PNG without any plotting library.
+
+A tiny PNG encoder (8-bit greyscale, one ``IDAT`` chunk, ``zlib`` from the
+standard library) keeps the DenseVAE plots free of the optional matplotlib
+dependency; the files open in any viewer.
+"""
+
+import os
+import struct
+import zlib
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+from gvae_ext._checks import check_positive_int, check_tensor
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', crc)
+
+
+def write_png(path, image: Tensor) -> None:
+    r"""Write a ``[H, W]`` image to ``path`` as 8-bit greyscale PNG.
+
+    Args:
+        path (str): The file to write.
+        image (torch.Tensor): ``uint8`` values, or floats in ``[0, 1]``
+            (clamped, then scaled to 0..255).
+    """
+    check_tensor(image, 'image')
+    if image.dim() != 2 or image.numel() == 0:
+        raise ValueError(
+            f"'image' must be a non-empty 2-D [H, W] tensor (got shape "
+            f'{tuple(image.shape)})'
+        )
+    if image.dtype != torch.uint8:
+        if not torch.is_floating_point(image):
+            raise ValueError(
+                f"'image' must be uint8 or floating point (got dtype {image.dtype})"
+            )
+        if not bool(torch.isfinite(image).all()):
+            raise ValueError("'image' must contain only finite values (got NaN or inf)")
+        image = (image.clamp(0, 1) * 255).round().to(torch.uint8)
+    height, width = image.shape
+    pixels = image.detach().cpu().numpy()
+    # Each scanline starts with filter type 0 (none).
+    raw = b''.join(b'\x00' + pixels[r].tobytes() for r in range(height))
+    header = struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0)
+    with open(os.fspath(path), 'wb') as f:
+        f.write(_PNG_SIGNATURE)
+        f.write(_chunk(b'IHDR', header))
+        f.write(_chunk(b'IDAT', zlib.compress(raw, 9)))
+        f.write(_chunk(b'IEND', b''))
+
+
+def make_grid(
+    images: Tensor,
+    image_shape: Tuple[int, int],
+    nrow: int = 10,
+    padding: int = 1,
+    scale: int = 1,
+    pad_value: float = 0.5,
+) -> Tensor:
+    r"""Tile ``images`` (``[N, H * W]`` or ``[N, H, W]``, values in
+    ``[0, 1]``) into one ``[rows * (H + p) + p, nrow * (W + p) + p]`` image,
+    each pixel repeated ``scale`` times in both directions.
+
+    Args:
+        images (torch.Tensor): The images, row-major.
+        image_shape (Tuple[int, int]): ``(H, W)``.
+        nrow (int, optional): Images per grid row. (default: :obj:`10`)
+        padding (int, optional): Pixels between images (before scaling).
+            (default: :obj:`1`)
+        scale (int, optional): Nearest-neighbour upscaling. (default: :obj:`1`)
+        pad_value (float, optional): Grey level of the padding.
+            (default: :obj:`0.5`)
+    """
+    check_tensor(images, 'images')
+    height, width = (check_positive_int(s, 'image_shape') for s in image_shape)
+    nrow = check_positive_int(nrow, 'nrow')
+    padding = check_positive_int(padding, 'padding', allow_zero=True)
+    scale = check_positive_int(scale, 'scale')
+    if images.dim() < 2 or images.size(0) == 0 or images[0].numel() != height * width:
+        raise ValueError(
+            f"'images' must be a non-empty [N, {height * width}] or "
+            f'[N, {height}, {width}] tensor (got shape {tuple(images.shape)})'
+        )
+    images = images.detach().float().reshape(-1, height, width).clamp(0, 1)
+    num = images.size(0)
+    rows = (num + nrow - 1) // nrow
+    cols = min(num, nrow)
+    grid = torch.full(
+        (rows * (height + padding) + padding, cols * (width + padding) + padding),
+        float(pad_value),
+        device=images.device,
+    )
+    for i in range(num):
+        top = padding + (i // nrow) * (height + padding)
+        left = padding + (i % nrow) * (width + padding)
+        grid[top : top + height, left : left + width] = images[i]
+    if scale > 1:
+        grid = grid.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
+    return grid
+
+
+def save_image_grid(
+    path, images: Tensor, image_shape: Sequence[int], nrow: int = 10, scale: int = 4
+) -> str:
+    r"""Write :func:`make_grid` of ``images`` to ``path`` as PNG; return ``path``."""
+    grid = make_grid(images, tuple(image_shape), nrow=nrow, scale=scale)
+    write_png(path, grid)
+    return os.fspath(path)
+
+
+def interleave_rows(originals: Tensor, reconstructions: Tensor, nrow: int) -> Tensor:
+    r"""Stack ``nrow`` originals, then their ``nrow`` reconstructions, and so on,
+    so that a grid with ``nrow`` columns shows each pair one above the other."""
+    if originals.shape != reconstructions.shape:
+        raise ValueError(
+            "'originals' and 'reconstructions' must have the same shape "
+            f'(got {tuple(originals.shape)} and {tuple(reconstructions.shape)})'
+        )
+    nrow = check_positive_int(nrow, 'nrow')
+    if originals.size(0) % nrow != 0:
+        raise ValueError(
+            f"'originals' must hold a multiple of 'nrow'={nrow} images "
+            f'(got {originals.size(0)})'
+        )
+    blocks = []
+    for start in range(0, originals.size(0), nrow):
+        blocks.append(originals[start : start + nrow])
+        blocks.append(reconstructions[start : start + nrow])
+    return torch.cat(blocks, dim=0)
+
+
+def save_vae_plots(
+    model,
+    x: Tensor,
+    image_shape: Optional[Sequence[int]],
+    folder,
+    generator: Optional[torch.Generator] = None,
+    nrow: int = 10,
+) -> List[str]:
+    r"""Write ``reconstructions.png`` (up to 4 rows of originals from ``x``,
+    each over its reconstruction at :math:`z = \mu`) and ``samples.png``
+    (``nrow x nrow`` decoder means of prior draws) to ``folder``.
+
+    Tabular data (``image_shape=None``) gets no plots; the written paths are
+    returned.
+    """
+    if image_shape is None:
+        return []
+    os.makedirs(os.fspath(folder), exist_ok=True)
+    paths = []
+    count = min(4 * nrow, x.size(0) // nrow * nrow)
+    with torch.no_grad():
+        if count > 0:
+            pairs = interleave_rows(x[:count], model.reconstruct(x[:count]), nrow)
+            path = os.path.join(folder, 'reconstructions.png')
+            paths.append(save_image_grid(path, pairs, image_shape, nrow))
+        samples = model.sample(nrow * nrow, generator)
+        path = os.path.join(folder, 'samples.png')
+        paths.append(save_image_grid(path, samples, image_shape, nrow))
+    return paths
+
+
+__all__ = [
+    'write_png',
+    'make_grid',
+    'save_image_grid',
+    'interleave_rows',
+    'save_vae_plots',
+]

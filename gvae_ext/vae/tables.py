@@ -1,0 +1,78 @@
+r"""Readers for numeric tables stored as ``.npy`` or ``.csv`` files."""
+
+import csv
+import os
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def _read_csv(path: str) -> np.ndarray:
+    rows = []
+    header_seen = False
+    with open(path, newline='') as f:
+        for line_no, row in enumerate(csv.reader(f), start=1):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            try:
+                rows.append([float(cell) for cell in row])
+            except ValueError:
+                if not rows and not header_seen:
+                    header_seen = True  # the first non-empty row is a header
+                    continue
+                raise ValueError(
+                    f"CSV file '{path}' has a non-numeric value on line {line_no} "
+                    f'(got {row!r})'
+                ) from None
+            if len(rows[-1]) != len(rows[0]):
+                raise ValueError(
+                    f"CSV file '{path}' has {len(rows[0])} columns but line "
+                    f'{line_no} has {len(rows[-1])} (got a ragged table)'
+                )
+    if not rows:
+        return np.zeros((0, 0))
+    return np.asarray(rows, dtype=np.float64)
+
+
+def read_table(path, kind: Optional[str] = None) -> Tensor:
+    r"""Read a 2-D numeric table from ``.npy`` or ``.csv`` as float32.
+
+    ``kind`` is ``'npy'`` or ``'csv'`` (default: from the file name).
+    """
+    name = os.fspath(path)
+    kind = kind or os.path.splitext(name)[1].lstrip('.').lower()
+    if kind not in ('npy', 'csv'):
+        raise ValueError(f"'path' must be a .npy or .csv file (got {name!r})")
+    try:
+        if kind == 'npy':
+            arr = np.load(name, allow_pickle=False)
+        else:
+            arr = _read_csv(name)
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        raise ValueError(
+            f"table '{name}' could not be read (got {type(err).__name__}: {err})"
+        ) from None
+    except ValueError as err:
+        if kind == 'csv':
+            raise
+        raise ValueError(
+            f"table '{name}' is not a readable .npy file (got {err})"
+        ) from None
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(
+            f"table '{name}' must be a non-empty 2-D array [rows, columns] "
+            f'(got shape {tuple(arr.shape)})'
+        )
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise ValueError(f"table '{name}' must be numeric (got dtype {arr.dtype})")
+    x = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(
+            f"table '{name}' must contain only finite values (got NaN or inf)"
+        )
+    return x
+
+
+__all__ = ['read_table']

@@ -1,0 +1,310 @@
+r"""Training and evaluation of :class:`~gvae_ext.nn.dense_vae.DenseVAE`.
+
+:func:`fit_dense_vae` is ``gvae-ext fit --model vae``: load a dataset, carve
+a validation set out of the training rows (never the test rows), train with
+Adam on mini-batches, keep the weights of the best validation negative ELBO,
+and report the test negative ELBO in nats per sample. The pieces
+(:func:`train_dense_vae`, :func:`evaluate_dense_vae`,
+:func:`iw_log_likelihood`) work on their own.
+
+Defaults per dataset (:data:`DATASET_DEFAULTS`):
+
+* ``digits`` -- encoder 64 -> 256 -> 128 -> 20, 500 epochs. The original
+  64 -> 128 -> 32 -> 20 network is still improving at 200 epochs and lands
+  just above the 24.5-nat target there; the wider network trained longer with
+  best-validation selection passes it comfortably in well under a minute on
+  2 CPU cores (learning-rate schedules and KL warm-up did not help).
+* ``mnist`` -- the original 784 -> 128 -> 32 -> 20, 20 epochs.
+* tables -- 128 -> 32 -> ``min(20, num_features)``, 200 epochs.
+"""
+
+import copy
+import json
+import math
+import os
+import time
+from typing import Any, Dict, Optional, Sequence, Union
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from gvae_ext._checks import check_generator, check_positive_int, check_samples
+from gvae_ext.nn.dense_vae import DenseVAE
+from gvae_ext.vae.checkpoint import load_dense_vae, save_dense_vae
+from gvae_ext.vae.data import SPLIT_SEED, VAEData, load_vae_dataset
+from gvae_ext.vae.evaluate import evaluate_dense_vae, iw_log_likelihood
+from gvae_ext.vae.images import save_vae_plots
+
+DATASET_DEFAULTS: Dict[str, Dict[str, Any]] = {
+    'digits': dict(hidden_channels=(256, 128), latent_channels=20, epochs=500),
+    'mnist': dict(hidden_channels=(128, 32), latent_channels=20, epochs=20),
+    'table': dict(hidden_channels=(128, 32), latent_channels=20, epochs=200),
+}
+
+
+def _check_lr(lr) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+        raise ValueError(f"'lr' must be a positive number (got {lr!r})")
+    if not math.isfinite(lr):
+        raise ValueError(f"'lr' must be finite (got {lr!r})")
+    return float(lr)
+
+
+def _eval_generator(device: torch.device, seed: int) -> torch.Generator:
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def train_dense_vae(
+    model: DenseVAE,
+    train: Tensor,
+    val: Optional[Tensor] = None,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    generator: Optional[torch.Generator] = None,
+    eval_every: int = 5,
+    eval_samples: int = 8,
+    progress: bool = False,
+) -> Dict[str, Any]:
+    r"""Train ``model`` in place with Adam on mini-batches of ``train``.
+
+    With ``val``, the validation negative ELBO is computed every
+    ``eval_every`` epochs and after the last one (the same noise each time),
+    and the best weights are restored at the end; otherwise the last weights
+    are kept. ``generator`` (on the data's device) drives the shuffling and
+    the latent noise. Returns ``{'history', 'best_epoch', 'val_nelbo'}``; the
+    model is left in evaluation mode.
+    """
+    model.check_input(train, 'train')
+    if val is not None:
+        model.check_input(val, 'val')
+    epochs = check_positive_int(epochs, 'epochs')
+    batch_size = check_positive_int(batch_size, 'batch_size')
+    eval_every = check_positive_int(eval_every, 'eval_every')
+    lr = _check_lr(lr)
+    generator = check_generator(generator)
+    device = train.device
+    if generator is not None and generator.device.type != device.type:
+        raise ValueError(
+            f"'generator' must live on the data's device {device} "
+            f'(got {generator.device})'
+        )
+    val_seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history, best, best_epoch, best_state = [], math.inf, -1, None
+    bar = tqdm(
+        range(1, epochs + 1), desc='DenseVAE', unit='epoch', disable=not progress
+    )
+    for epoch in bar:
+        model.train()
+        perm = torch.randperm(train.size(0), generator=generator, device=device)
+        total = torch.zeros((), device=device)
+        for start in range(0, train.size(0), batch_size):
+            xb = train[perm[start : start + batch_size]]
+            loss = model.loss(xb, generator=generator, validate_args=False).nelbo
+            optimizer.zero_grad()
+            loss.mean().backward()
+            optimizer.step()
+            total += loss.detach().sum()
+        row = dict(epoch=epoch, train_nelbo=float(total) / train.size(0))
+        if val is not None and (epoch % eval_every == 0 or epoch == epochs):
+            gen = _eval_generator(device, val_seed)
+            row['val_nelbo'] = evaluate_dense_vae(
+                model, val, num_samples=eval_samples, generator=gen
+            )['nelbo']
+            if row['val_nelbo'] < best:
+                best, best_epoch = row['val_nelbo'], epoch
+                best_state = copy.deepcopy(model.state_dict())
+        history.append(row)
+        bar.set_postfix({k: f'{v:.3f}' for k, v in row.items() if k != 'epoch'})
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        best_epoch = epochs
+    model.eval()
+    return dict(
+        history=history,
+        best_epoch=best_epoch,
+        val_nelbo=None if best_state is None else best,
+    )
+
+
+def fit_dense_vae(
+    dataset: Union[str, VAEData],
+    *,
+    root: Optional[str] = None,
+    seed: int = 0,
+    epochs: Optional[int] = None,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    device: Union[str, torch.device] = 'cpu',
+    likelihood: Optional[str] = None,
+    hidden_channels: Optional[Sequence[int]] = None,
+    latent_channels: Optional[int] = None,
+    iw_samples: int = 0,
+    json_path: Optional[str] = None,
+    plots_dir: Optional[str] = None,
+    save_path: Optional[str] = None,
+    progress: bool = True,
+    val_fraction: float = 0.1,
+    eval_samples: int = 16,
+    num_threads: Optional[int] = 1,
+) -> Dict[str, Any]:
+    r"""Train a :class:`DenseVAE` on ``dataset`` and report held-out metrics.
+
+    Args:
+        dataset (str or VAEData): ``'digits'``, ``'mnist'``, ``'npy:PATH'``,
+            ``'csv:PATH'`` (see :func:`~gvae_ext.vae.data.load_vae_dataset`)
+            or data already loaded.
+        root (str, optional): The MNIST folder. (default: :obj:`None`)
+        seed (int, optional): Seeds the weights, the validation carve-out, the
+            batches and all noise: the same seed gives the same result.
+            (default: :obj:`0`)
+        epochs, hidden_channels, latent_channels (optional): :obj:`None` takes
+            the dataset's default (:data:`DATASET_DEFAULTS`).
+        batch_size (int, optional): Mini-batch size. (default: :obj:`128`)
+        lr (float, optional): Adam learning rate. (default: :obj:`1e-3`)
+        device (str, optional): ``'cpu'`` or ``'cuda'``. (default: :obj:`'cpu'`)
+        likelihood (str, optional): Overrides the dataset's likelihood.
+            (default: :obj:`None`)
+        iw_samples (int, optional): With ``k > 0`` also report ``test_iw_ll``,
+            the importance-weighted test log-likelihood. (default: :obj:`0`)
+        json_path, plots_dir, save_path (str, optional): Where to write the
+            summary JSON, the PNG grids (image data only) and a checkpoint.
+        progress (bool, optional): Show a progress bar. (default: :obj:`True`)
+        val_fraction (float, optional): Share of the training rows held out
+            for model selection. (default: :obj:`0.1`)
+        eval_samples (int, optional): Latent draws per sample for the
+            reported negative ELBO. (default: :obj:`16`)
+        num_threads (int, optional): PyTorch intra-op threads while training
+            and evaluating on CPU, restored afterwards; :obj:`None` keeps the
+            current setting. One thread is the fastest for these small
+            networks, by far on a busy CPU. (default: :obj:`1`)
+
+    Returns:
+        A JSON-ready dict with ``test_nelbo``, ``test_recon``, ``test_kl``
+        (nats per sample; ``test_nelbo = test_recon + test_kl``), optionally
+        ``test_iw_ll``, plus ``config``, ``timings``, ``history`` and ``files``.
+    """
+    start = time.perf_counter()
+    seed = check_positive_int(seed, 'seed', allow_zero=True)
+    if epochs is not None:
+        epochs = check_positive_int(epochs, 'epochs')
+    batch_size = check_positive_int(batch_size, 'batch_size')
+    lr = _check_lr(lr)
+    iw_samples = check_positive_int(iw_samples, 'iw_samples', allow_zero=True)
+    eval_samples = check_positive_int(eval_samples, 'eval_samples')
+    if not 0.0 <= val_fraction < 1.0:
+        raise ValueError(f"'val_fraction' must be in [0, 1) (got {val_fraction})")
+    if num_threads is not None:
+        num_threads = check_positive_int(num_threads, 'num_threads')
+    device = torch.device(device)
+    if isinstance(dataset, VAEData):
+        data = dataset
+        spec = data.name
+    else:
+        data = load_vae_dataset(dataset, root=root, likelihood=likelihood)
+        spec = dataset
+    likelihood = likelihood or data.likelihood
+    key = 'table' if data.image_shape is None else data.name
+    defaults = DATASET_DEFAULTS.get(key, DATASET_DEFAULTS['table'])
+    num_features = data.num_features
+    hidden = tuple(hidden_channels or defaults['hidden_channels'])
+    latent = latent_channels or min(defaults['latent_channels'], num_features)
+    epochs = epochs or defaults['epochs']
+    unit = likelihood == 'bernoulli'
+    check_samples(data.train, num_features, unit_interval=unit, name='train')
+    check_samples(data.test, num_features, unit_interval=unit, name='test')
+
+    gen_cpu = torch.Generator().manual_seed(seed)
+    num_val = int(round(val_fraction * data.train.size(0)))
+    num_val = num_val if data.train.size(0) - num_val >= 1 else 0
+    perm = torch.randperm(data.train.size(0), generator=gen_cpu)
+    train = data.train[perm[num_val:]].to(device)
+    val = data.train[perm[:num_val]].to(device) if num_val else None
+    test = data.test.to(device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = DenseVAE(num_features, hidden, latent, likelihood).to(device)
+    load_s = time.perf_counter() - start
+
+    gen = torch.Generator(device=device).manual_seed(seed)
+    threads = torch.get_num_threads()
+    if num_threads is not None and device.type == 'cpu':
+        torch.set_num_threads(num_threads)
+    try:
+        result = train_dense_vae(
+            model, train, val, epochs=epochs, batch_size=batch_size, lr=lr,
+            generator=gen, progress=progress,
+        )  # fmt: skip
+        train_s = time.perf_counter() - start - load_s
+        test_terms = evaluate_dense_vae(
+            model, test, num_samples=eval_samples, generator=_eval_generator(device, seed + 1)
+        )  # fmt: skip
+        summary: Dict[str, Any] = dict(
+            model='vae',
+            dataset=spec,
+            test_nelbo=test_terms['nelbo'],
+            test_recon=test_terms['recon'],
+            test_kl=test_terms['kl'],
+        )
+        if iw_samples > 0:
+            summary['test_iw_ll'] = iw_log_likelihood(
+                model, test, iw_samples, generator=_eval_generator(device, seed + 2)
+            )
+    finally:
+        torch.set_num_threads(threads)
+    eval_s = time.perf_counter() - start - load_s - train_s
+    config = dict(
+        dataset=spec, root=root, seed=seed, epochs=epochs, batch_size=batch_size,
+        lr=lr, optimizer='adam', device=str(device), likelihood=likelihood,
+        hidden_channels=list(hidden), latent_channels=latent, iw_samples=iw_samples,
+        val_fraction=val_fraction, selection='best_val' if num_val else 'last',
+        eval_samples=eval_samples, split_seed=SPLIT_SEED, num_threads=num_threads,
+    )  # fmt: skip
+    summary.update(
+        val_nelbo=result['val_nelbo'],
+        best_epoch=result['best_epoch'],
+        num_train=train.size(0),
+        num_val=num_val,
+        num_test=test.size(0),
+        config=config,
+    )
+    files: Dict[str, Any] = {}
+    if plots_dir:
+        files['plots'] = save_vae_plots(
+            model, test, data.image_shape, plots_dir, _eval_generator(device, seed + 3)
+        )
+    if save_path:
+        extra = dict(image_shape=data.image_shape and list(data.image_shape))
+        if data.mean is not None:
+            extra.update(feature_mean=data.mean.tolist(), feature_std=data.std.tolist())
+        files['checkpoint'] = save_dense_vae(model, save_path, {**config, **extra})
+    total_s = time.perf_counter() - start
+    summary['timings'] = dict(
+        load_s=load_s, train_s=train_s, epoch_s=train_s / epochs, eval_s=eval_s,
+        total_s=total_s,
+    )  # fmt: skip
+    summary['history'] = result['history']
+    if json_path:
+        folder = os.path.dirname(os.path.abspath(json_path))
+        os.makedirs(folder, exist_ok=True)
+        files['json'] = os.fspath(json_path)
+        summary['files'] = files
+        with open(json_path, 'w') as f:
+            json.dump(summary, f, indent=2)
+    summary['files'] = files
+    return summary
+
+
+__all__ = [
+    'DATASET_DEFAULTS',
+    'evaluate_dense_vae',
+    'iw_log_likelihood',
+    'train_dense_vae',
+    'fit_dense_vae',
+    'save_dense_vae',
+    'load_dense_vae',
+]

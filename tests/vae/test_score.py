@@ -1,0 +1,73 @@
+import pytest
+import torch
+
+from gvae_ext.link.metrics import roc_auc_score
+from gvae_ext.nn.dense_vae import DenseVAE
+from gvae_ext.vae.data import load_digits_data
+from gvae_ext.vae.score import anomaly_scores
+from gvae_ext.vae.train import train_dense_vae
+
+
+@pytest.fixture(scope='module')
+def digits_model():
+    data = load_digits_data()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # module fixtures run outside the autouse one
+    torch.manual_seed(0)
+    model = DenseVAE(64, (64,), 8)
+    train_dense_vae(
+        model,
+        data.train,
+        epochs=10,
+        lr=3e-3,
+        generator=torch.Generator().manual_seed(0),
+    )
+    torch.set_num_threads(threads)
+    return model, data.test
+
+
+def _auc(clean: torch.Tensor, corrupted: torch.Tensor) -> float:
+    pred = torch.cat([clean, corrupted])
+    target = torch.cat([torch.zeros(clean.numel()), torch.ones(corrupted.numel())])
+    return float(roc_auc_score(pred, target))
+
+
+@pytest.mark.parametrize('corruption', ['shuffled', 'noise'])
+def test_anomaly_scores_separate_corrupted_digits(digits_model, corruption):
+    model, test = digits_model
+    gen = torch.Generator().manual_seed(1)
+    if corruption == 'shuffled':
+        # Each image's pixels in a random order: same intensities, no digit.
+        keys = torch.rand(test.shape, generator=gen)
+        corrupted = torch.gather(test, 1, keys.argsort(dim=1))
+    else:
+        corrupted = torch.rand(test.shape, generator=gen)
+    auc = _auc(anomaly_scores(model, test), anomaly_scores(model, corrupted))
+    assert auc >= 0.95
+
+
+def test_anomaly_scores_restore_mode_and_sampling(digits_model):
+    model, test = digits_model
+    model.train()
+    a = anomaly_scores(model, test[:20])
+    assert model.training
+    model.eval()
+    assert torch.equal(a, model.anomaly_score(test[:20]))
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    sampled = anomaly_scores(model, test[:20], num_samples=3, generator=g1)
+    assert torch.equal(
+        sampled, anomaly_scores(model, test[:20], num_samples=3, generator=g2)
+    )
+    assert anomaly_scores(model, test[:0]).shape == (0,)
+
+
+def test_anomaly_scores_errors(digits_model):
+    model, test = digits_model
+    with pytest.raises(ValueError, match=r"'x' must lie in \[0, 1\]"):
+        anomaly_scores(model, test * 2)
+    with pytest.raises(ValueError, match="'x' must have 64 features"):
+        anomaly_scores(model, test[:, :10])
+    with pytest.raises(ValueError, match="'batch_size' must be a positive"):
+        anomaly_scores(model, test, batch_size=0)
+    with pytest.raises(TypeError, match="'model' must be a DenseVAE"):
+        anomaly_scores(torch.nn.Linear(64, 1), test)
