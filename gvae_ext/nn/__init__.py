@@ -1,0 +1,17 @@
+r"""Models: GCN/MLP encoders, the inner-product decoder, GAE/VGAE and DenseVAE."""
+
+from gvae_ext.nn.autoencoder import GAE, VGAE
+from gvae_ext.nn.decoders import InnerProductDecoder
+from gvae_ext.nn.dense_vae import DenseVAE, ELBOTerms
+from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
+
+__all__ = [
+    'GAE',
+    'VGAE',
+    'DenseVAE',
+    'ELBOTerms',
+    'GCNEncoder',
+    'VariationalGCNEncoder',
+    'MLPEncoder',
+    'InnerProductDecoder',
+]

@@ -1,0 +1,216 @@
+r"""The inner-product decoder of `"Variational Graph Auto-Encoders"
+<https://arxiv.org/abs/1611.07308>`_, with PyG's method names."""
+
+from typing import Iterator, NamedTuple, Optional, Tuple
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from gvae_ext._checks import check_edge_index, check_positive_int, check_tensor
+from gvae_ext._spmm import crow_indices, csr_tensor
+from gvae_ext.sparse import TensorCache
+
+DEFAULT_CHUNK_SIZE = 2**16
+
+
+def check_embedding(z, name: str = 'z') -> Tensor:
+    r"""Raise unless :obj:`z` is a 2-D floating-point tensor."""
+    check_tensor(z, name)
+    if z.dim() != 2 or not torch.is_floating_point(z):
+        raise ValueError(
+            f"'{name}' must be a 2-D floating-point tensor [num_nodes, channels] "
+            f'(got shape {tuple(z.shape)} and dtype {z.dtype})'
+        )
+    return z
+
+
+class PairIndex(NamedTuple):
+    r"""A fixed set of pairs sorted by row and by column, so that the
+    gradient of their inner products is two CSR products."""
+
+    row: Tensor
+    col: Tensor
+    perm: Tensor
+    crow: Tensor
+    scol: Tensor
+    t_perm: Tensor
+    t_crow: Tensor
+    t_col: Tensor
+
+
+def pair_index(edge_index: Tensor, num_nodes: int) -> PairIndex:
+    r"""Build the :class:`PairIndex` of an (already checked) :obj:`edge_index`."""
+    row, col = edge_index.long()
+    perm = torch.argsort(row * num_nodes + col)
+    t_perm = torch.argsort(col * num_nodes + row)
+    return PairIndex(
+        row,
+        col,
+        perm,
+        crow_indices(row[perm], num_nodes),
+        col[perm],
+        t_perm,
+        crow_indices(col[t_perm], num_nodes),
+        row[t_perm],
+    )
+
+
+class _PairDot(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, z: Tensor, row: Tensor, col: Tensor, index: Optional[PairIndex]):
+        z_row, z_col = z.index_select(0, row), z.index_select(0, col)
+        ctx.index, ctx.num_nodes = index, z.size(0)
+        if index is None:
+            ctx.save_for_backward(z_row, z_col, row, col)
+        else:
+            ctx.save_for_backward(z)
+        return (z_row * z_col).sum(dim=-1)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        index, n = ctx.index, ctx.num_nodes
+        if index is None:
+            z_row, z_col, row, col = ctx.saved_tensors
+            grad = grad.unsqueeze(-1)
+            out = z_row.new_zeros(n, z_row.size(1))
+            out.index_add_(0, row, z_col * grad)
+            return out.index_add_(0, col, z_row * grad), None, None, None
+        (z,) = ctx.saved_tensors
+        a = csr_tensor(index.crow, index.scol, grad[index.perm], (n, n))
+        a_t = csr_tensor(index.t_crow, index.t_col, grad[index.t_perm], (n, n))
+        return a @ z + a_t @ z, None, None, None
+
+
+def inner_product(
+    z: Tensor, edge_index: Tensor, index: Optional[PairIndex] = None
+) -> Tensor:
+    r"""Unchecked :math:`\mathbf{z}_i^\top \mathbf{z}_j` for every column
+    :obj:`(i, j)` of :obj:`edge_index`.
+
+    The backward scatters with :meth:`torch.Tensor.index_add_`, or, given
+    the :class:`PairIndex` of :obj:`edge_index` (worth caching for pairs
+    scored every epoch), with two CSR products, which are several times
+    faster on CPU. Not twice differentiable.
+    """
+    if index is not None:
+        return _PairDot.apply(z, index.row, index.col, index)
+    row, col = edge_index
+    return _PairDot.apply(z, row, col, None)
+
+
+class InnerProductDecoder(torch.nn.Module):
+    r"""The inner-product decoder.
+
+    .. math::
+        p(A_{ij} = 1 \mid \mathbf{z}_i, \mathbf{z}_j) =
+        \sigma(\mathbf{z}_i^\top \mathbf{z}_j)
+
+    Node indices are validated against :obj:`z.size(0)` once per
+    :obj:`edge_index` tensor (and in-place version), so scoring the same
+    edges every epoch costs no extra host synchronisation.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._checked = TensorCache(maxsize=8)
+
+    def check_edge_index(self, z: Tensor, edge_index: Tensor, name: str = 'edge_index'):
+        r"""Validate :obj:`z` and :obj:`edge_index` (cached per tensor)."""
+        check_embedding(z)
+        num_nodes = z.size(0)
+        self._checked.get(
+            edge_index,
+            (name, num_nodes),
+            lambda: check_edge_index(edge_index, num_nodes, name=name),
+        )
+
+    def forward(self, z: Tensor, edge_index: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score the pairs of :obj:`edge_index`.
+
+        Args:
+            z (torch.Tensor): The embeddings, :obj:`[num_nodes, channels]`.
+            edge_index (LongTensor): The pairs, :obj:`[2, num_pairs]`.
+            sigmoid (bool, optional): Return probabilities rather than logits.
+                (default: :obj:`True`)
+
+        :rtype: :class:`torch.Tensor` of shape :obj:`[num_pairs]`
+        """
+        self.check_edge_index(z, edge_index)
+        value = inner_product(z, edge_index)
+        return torch.sigmoid(value) if sigmoid else value
+
+    def forward_all(self, z: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score all :math:`N^2` pairs: :math:`\sigma(\mathbf{Z}\mathbf{Z}^\top)`.
+
+        Needs :math:`O(N^2)` memory; see :meth:`score_chunks` for large graphs.
+
+        :rtype: :class:`torch.Tensor` of shape :obj:`[num_nodes, num_nodes]`
+        """
+        check_embedding(z)
+        adj = z @ z.t()
+        return torch.sigmoid(adj) if sigmoid else adj
+
+    def score(
+        self,
+        z: Tensor,
+        edge_index: Tensor,
+        *,
+        sigmoid: bool = True,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> Tensor:
+        r"""Score many pairs, :obj:`chunk_size` pairs at a time.
+
+        Same values as :meth:`forward`, but the gathered embeddings take
+        :math:`O(\text{chunk\_size} \cdot d)` memory instead of
+        :math:`O(\text{num\_pairs} \cdot d)` (the result itself is
+        :obj:`[num_pairs]`). Meant for evaluation, e.g. under
+        :func:`torch.no_grad`.
+
+        Args:
+            z (torch.Tensor): The embeddings, :obj:`[num_nodes, channels]`.
+            edge_index (LongTensor): The pairs, :obj:`[2, num_pairs]`.
+            sigmoid (bool, optional): Return probabilities rather than logits.
+                (default: :obj:`True`)
+            chunk_size (int, optional): Pairs per chunk.
+                (default: :obj:`65536`)
+        """
+        chunk_size = check_positive_int(chunk_size, 'chunk_size')
+        self.check_edge_index(z, edge_index)
+        out = torch.cat(
+            [inner_product(z, part) for part in edge_index.split(chunk_size, dim=1)]
+            or [z.new_empty(0)]
+        )
+        return torch.sigmoid(out) if sigmoid else out
+
+    def score_chunks(
+        self, z: Tensor, *, sigmoid: bool = True, chunk_size: int = 1024
+    ) -> Iterator[Tuple[int, Tensor]]:
+        r"""Yield :obj:`(start, block)` with :obj:`block` the rows
+        :obj:`start:start + chunk_size` of :meth:`forward_all`, so every pair
+        can be visited in :math:`O(\text{chunk\_size} \cdot N)` memory.
+
+        Args:
+            z (torch.Tensor): The embeddings, :obj:`[num_nodes, channels]`.
+            sigmoid (bool, optional): Return probabilities rather than logits.
+                (default: :obj:`True`)
+            chunk_size (int, optional): Rows per block. (default: :obj:`1024`)
+        """
+        chunk_size = check_positive_int(chunk_size, 'chunk_size')
+        check_embedding(z)
+        for start in range(0, z.size(0), chunk_size):
+            block = z[start : start + chunk_size] @ z.t()
+            yield start, torch.sigmoid(block) if sigmoid else block
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}()'
+
+
+__all__ = [
+    'InnerProductDecoder',
+    'PairIndex',
+    'check_embedding',
+    'inner_product',
+    'pair_index',
+]

@@ -1,0 +1,308 @@
+r"""GCN encoders of `"Variational Graph Auto-Encoders"
+<https://arxiv.org/abs/1611.07308>`_ (Kipf and Welling, 2016), and an MLP
+baseline.
+
+.. math::
+    \mathbf{H} = \mathrm{ReLU}(\hat{A} \mathbf{X} \mathbf{W}_0), \qquad
+    \boldsymbol{\mu} = \hat{A} \mathbf{H} \mathbf{W}_\mu, \qquad
+    \log \boldsymbol{\sigma} = \hat{A} \mathbf{H} \mathbf{W}_\sigma
+
+with :math:`\hat{A} = D^{-1/2}(A + I)D^{-1/2}` built once per graph and cached
+(:mod:`gvae_ext.sparse`). Every encoder takes :obj:`forward(x, edge_index)`:
+
+* :obj:`x` is a dense or sparse :obj:`[num_nodes, in_channels]` matrix, or
+  :obj:`None` for identity features (the featureless GAE*/VGAE*, with
+  :obj:`in_channels = num_nodes`: :math:`\hat{A} I W_0 = \hat{A} W_0`). Sparse
+  features, and dense ones that are mostly zeros, are multiplied sparsely.
+* :obj:`edge_index` is a :obj:`[2, num_edges]` edge list or an already
+  normalised adjacency (torch sparse tensor, :class:`torch_sparse.SparseTensor`
+  or :class:`gvae_ext.sparse.SparseOperator`), used as it is.
+
+Gradients do not flow into :obj:`x` unless :obj:`x` requires grad (then it is
+multiplied densely).
+"""
+
+from typing import Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.nn import Parameter
+
+from gvae_ext._checks import check_positive_int, check_tensor
+from gvae_ext.sparse import (
+    Adj,
+    SparseOperator,
+    TensorCache,
+    adjacency_operator,
+    feature_operator,
+    spmm,
+)
+
+
+def _check_dropout(dropout: float) -> float:
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
+        raise ValueError(f"'dropout' must be a float in [0, 1) (got {dropout!r})")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"'dropout' must be a float in [0, 1) (got {dropout})")
+    return float(dropout)
+
+
+class _Encoder(torch.nn.Module):
+    r"""Shared parts: the first layer's product with the (possibly sparse,
+    possibly absent) features, dropout, the cache and :obj:`__repr__`."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int,
+        out_channels: int,
+        heads: Tuple[str, ...],
+        dropout: float,
+        bias: bool,
+        input_dropout: Optional[float] = None,
+    ):
+        super().__init__()
+        self.in_channels = check_positive_int(in_channels, 'in_channels')
+        self.hidden_channels = check_positive_int(hidden_channels, 'hidden_channels')
+        self.out_channels = check_positive_int(out_channels, 'out_channels')
+        self.dropout = _check_dropout(dropout)
+        self.input_dropout = (
+            self.dropout if input_dropout is None else _check_dropout(input_dropout)
+        )
+        self.heads = heads
+        self.weight1 = Parameter(torch.empty(self.in_channels, self.hidden_channels))
+        self.bias1 = Parameter(torch.empty(self.hidden_channels)) if bias else None
+        for head in heads:
+            weight = Parameter(torch.empty(self.hidden_channels, self.out_channels))
+            self.register_parameter(f'weight_{head}', weight)
+            b = Parameter(torch.empty(self.out_channels)) if bias else None
+            self.register_parameter(f'bias_{head}', b)
+        self._cache = TensorCache(maxsize=6)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        r"""Glorot-uniform weights and zero biases."""
+        for name, param in self.named_parameters(recurse=False):
+            if name.startswith('weight'):
+                torch.nn.init.xavier_uniform_(param)
+            else:
+                torch.nn.init.zeros_(param)
+
+    def _num_nodes(self, x: Optional[Tensor]) -> int:
+        if x is None:
+            return self.in_channels
+        check_tensor(x, 'x')
+        if x.dim() != 2:
+            raise ValueError(
+                f"'x' must be 2-D [num_nodes, in_channels] (got shape {tuple(x.shape)})"
+            )
+        if x.size(0) == 0:
+            raise ValueError("'x' must hold at least one node (got 0 rows)")
+        if x.size(1) != self.in_channels:
+            raise ValueError(
+                f"'x' must have in_channels={self.in_channels} columns "
+                f'(got {x.size(1)})'
+            )
+        return x.size(0)
+
+    def _first_layer(self, x: Optional[Tensor], num_nodes: int) -> Tensor:
+        r"""Dropout on the input, then :math:`X W_0`."""
+        weight, p = self.weight1, self.input_dropout if self.training else 0.0
+        if x is None:
+            if p > 0:  # dropping entries of I drops rows of W_0
+                keep = torch.ones(
+                    num_nodes, 1, device=weight.device, dtype=weight.dtype
+                )
+                weight = weight * F.dropout(keep, p)
+            return weight
+        x = feature_operator(x, num_nodes, self._cache)
+        if isinstance(x, SparseOperator):
+            if p > 0:
+                x = x.with_values(F.dropout(x.matrix.values(), p))
+            return x.matmul(weight)
+        return F.dropout(x, p, self.training) @ weight
+
+    def _heads(self, h: Tensor, adj) -> Tuple[Tensor, ...]:
+        h = F.dropout(h, self.dropout, self.training)
+        weights = [getattr(self, f'weight_{head}') for head in self.heads]
+        out = h @ (weights[0] if len(weights) == 1 else torch.cat(weights, dim=1))
+        if adj is not None:
+            out = spmm(adj, out)
+        outs = out.split(self.out_channels, dim=1)
+        biases = [getattr(self, f'bias_{head}') for head in self.heads]
+        return tuple(o if b is None else o + b for o, b in zip(outs, biases))
+
+    def _gcn_hidden(self, x: Optional[Tensor], edge_index: Adj):
+        num_nodes = self._num_nodes(x)
+        adj = adjacency_operator(edge_index, num_nodes, self._cache)
+        h = spmm(adj, self._first_layer(x, num_nodes))
+        if self.bias1 is not None:
+            h = h + self.bias1
+        return adj, h.relu()
+
+    def _repr_args(self) -> str:
+        out = f'{self.in_channels}, {self.hidden_channels}, {self.out_channels}'
+        if self.dropout > 0:
+            out += f', dropout={self.dropout}'
+        if self.input_dropout != self.dropout:
+            out += f', input_dropout={self.input_dropout}'
+        if self.bias1 is not None:
+            out += ', bias=True'
+        return out
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({self._repr_args()})'
+
+
+class GCNEncoder(_Encoder):
+    r"""The two-layer GCN encoder of the (non-variational) graph auto-encoder.
+
+    .. math::
+        \mathbf{Z} = \hat{A}\,\mathrm{ReLU}(\hat{A}\mathbf{X}\mathbf{W}_0)\,
+        \mathbf{W}_1
+
+    Weights are Glorot-uniform, without biases by default (as the original).
+
+    Args:
+        in_channels (int): Input features per node (:obj:`num_nodes` for
+            identity features, :obj:`x=None`).
+        hidden_channels (int, optional): Size of the hidden layer.
+            (default: :obj:`32`)
+        out_channels (int, optional): Size of the embedding.
+            (default: :obj:`16`)
+        dropout (float, optional): Dropout on the input of each layer during
+            training. (default: :obj:`0.0`)
+        input_dropout (float, optional): A different dropout rate for the
+            node features (the first layer's input); :obj:`None` uses
+            :obj:`dropout`. (default: :obj:`None`)
+        bias (bool, optional): Add a learnable bias after each propagation.
+            (default: :obj:`False`)
+
+    Shapes:
+        - **input:** :obj:`x` :obj:`[num_nodes, in_channels]` or :obj:`None`,
+          :obj:`edge_index` :obj:`[2, num_edges]` or an adjacency
+          :obj:`[num_nodes, num_nodes]`
+        - **output:** :obj:`z` :obj:`[num_nodes, out_channels]`
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        *,
+        dropout: float = 0.0,
+        bias: bool = False,
+        input_dropout: Optional[float] = None,
+    ):
+        super().__init__(
+            in_channels,
+            hidden_channels,
+            out_channels,
+            ('z',),
+            dropout,
+            bias,
+            input_dropout,
+        )
+
+    def forward(self, x: Optional[Tensor], edge_index: Adj) -> Tensor:
+        adj, h = self._gcn_hidden(x, edge_index)
+        return self._heads(h, adj)[0]
+
+
+class VariationalGCNEncoder(_Encoder):
+    r"""The GCN encoder of the variational graph auto-encoder.
+
+    A shared first layer and two heads, :math:`\boldsymbol{\mu}` and
+    :math:`\log\boldsymbol{\sigma}` (the log of the standard deviation, see
+    :mod:`gvae_ext.variational`). Arguments as in :class:`GCNEncoder`.
+
+    Shapes:
+        - **output:** :obj:`(mu, logstd)`, each :obj:`[num_nodes, out_channels]`
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        *,
+        dropout: float = 0.0,
+        bias: bool = False,
+        input_dropout: Optional[float] = None,
+    ):
+        super().__init__(
+            in_channels,
+            hidden_channels,
+            out_channels,
+            ('mu', 'logstd'),
+            dropout,
+            bias,
+            input_dropout,
+        )
+
+    def forward(self, x: Optional[Tensor], edge_index: Adj) -> Tuple[Tensor, Tensor]:
+        adj, h = self._gcn_hidden(x, edge_index)
+        mu, logstd = self._heads(h, adj)
+        return mu, logstd
+
+
+class MLPEncoder(_Encoder):
+    r"""A graph-free two-layer MLP encoder: a baseline that sees only the
+    node features (it accepts and ignores :obj:`edge_index`).
+
+    .. math::
+        \mathbf{H} = \mathrm{ReLU}(\mathbf{X}\mathbf{W}_0), \qquad
+        \boldsymbol{\mu} = \mathbf{H}\mathbf{W}_\mu, \quad
+        \log\boldsymbol{\sigma} = \mathbf{H}\mathbf{W}_\sigma
+
+    Args:
+        in_channels (int): Input features per node.
+        hidden_channels (int, optional): Size of the hidden layer.
+            (default: :obj:`32`)
+        out_channels (int, optional): Size of the embedding.
+            (default: :obj:`16`)
+        variational (bool, optional): Return :obj:`(mu, logstd)` rather than
+            :obj:`z`. (default: :obj:`True`)
+        dropout (float, optional): Dropout on the input of each layer during
+            training. (default: :obj:`0.0`)
+        input_dropout (float, optional): A different dropout rate for the
+            node features; :obj:`None` uses :obj:`dropout`. (default: :obj:`None`)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        *,
+        variational: bool = True,
+        dropout: float = 0.0,
+        input_dropout: Optional[float] = None,
+    ):
+        heads = ('mu', 'logstd') if variational else ('z',)
+        super().__init__(
+            in_channels,
+            hidden_channels,
+            out_channels,
+            heads,
+            dropout,
+            False,
+            input_dropout,
+        )
+        self.variational = bool(variational)
+
+    def forward(
+        self, x: Optional[Tensor], edge_index: Optional[Adj] = None
+    ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        num_nodes = self._num_nodes(x)
+        h = self._first_layer(x, num_nodes).relu()
+        out = self._heads(h, None)
+        return out if self.variational else out[0]
+
+    def _repr_args(self) -> str:
+        return super()._repr_args() + f', variational={self.variational}'
+
+
+__all__ = ['GCNEncoder', 'VariationalGCNEncoder', 'MLPEncoder']
