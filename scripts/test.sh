@@ -4,6 +4,6 @@ set -euo pipefail
 PY="${PYTHON:-python3}"
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-"$PY" -m ruff check .
-"$PY" -m ruff format --check .
+"$PY" -m ruff check gvae_ext tests benchmarks examples scripts
+"$PY" -m ruff format --check gvae_ext tests benchmarks examples scripts
 exec "$PY" -m pytest -q "$@"

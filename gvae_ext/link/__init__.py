@@ -1,0 +1,35 @@
+r"""Link-prediction toolkit: edge splits, negative sampling and metrics."""
+
+from gvae_ext.link.metrics import (
+    UndefinedMetricWarning,
+    average_precision_score,
+    hits_at_k,
+    link_auc_ap,
+    link_average_precision,
+    link_roc_auc,
+    mrr,
+    roc_auc_score,
+)
+from gvae_ext.link.negative import (
+    batched_negative_sampling,
+    negative_sampling,
+    structured_negative_sampling,
+)
+from gvae_ext.link.split import EdgeSplit, LinkSplit, split_edges
+
+__all__ = [
+    'split_edges',
+    'EdgeSplit',
+    'LinkSplit',
+    'negative_sampling',
+    'structured_negative_sampling',
+    'batched_negative_sampling',
+    'roc_auc_score',
+    'average_precision_score',
+    'link_roc_auc',
+    'link_average_precision',
+    'link_auc_ap',
+    'hits_at_k',
+    'mrr',
+    'UndefinedMetricWarning',
+]
