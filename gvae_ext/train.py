@@ -67,6 +67,16 @@ PRESETS: Dict[str, Dict[str, Any]] = {
 }
 DEFAULT_PRESET = 'tuned'
 
+# Ablations of 'tuned' (one change each), as run in docs/results.md.
+for _name, _change in {
+    'tuned_nomask': dict(edge_mask=0.0),
+    'tuned_narrow': dict(hidden_channels=32, out_channels=16),
+    'tuned_nofdrop': dict(input_dropout=0.0),
+    'tuned_lr01': dict(lr=0.01),
+    'tuned_dense': dict(objective='dense'),
+}.items():
+    PRESETS['ablate_' + _name[6:]] = {**PRESETS['tuned'], **_change}
+
 
 @dataclass
 class FitConfig:
