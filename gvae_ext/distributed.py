@@ -1,0 +1,340 @@
+r"""Data-parallel training of the graph autoencoders with :mod:`torch.distributed`.
+
+Every process (rank) holds the whole graph and a replica of the model, runs
+the full-batch encoder, and computes the sampled reconstruction loss on its
+own shard of the training positive pairs with its own negatives. The
+gradients are averaged over the ranks with one ``all_reduce`` per parameter,
+so the replicas stay identical; rank 0 evaluates and returns the
+:class:`~gvae_ext.train.FitResult`. The backend is ``gloo`` on CPU and
+``nccl`` on CUDA (one GPU per rank, ``cuda:LOCAL_RANK``).
+
+Launch with ``torchrun`` (loopback only here)::
+
+    GLOO_SOCKET_IFNAME=lo python -m torch.distributed.run --nproc_per_node=2 \
+        --master_addr=127.0.0.1 --master_port=29511 \
+        -m gvae_ext.distributed --epochs 200 --out result.json
+
+Without ``torchrun`` (no ``WORLD_SIZE`` in the environment, or a world of
+one), :func:`fit_distributed` is :func:`gvae_ext.train.fit`.
+
+The encoder's work is repeated on every rank (the graph is not partitioned);
+what is split is the pair scoring, the negative sampling and their backward.
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence
+
+import torch
+import torch.distributed as dist
+from torch import Tensor
+from torch_geometric.data import Data
+
+from gvae_ext._checks import check_edge_index, check_positive_int, check_tensor
+from gvae_ext.link.split import EdgeSplit, split_edges
+from gvae_ext.train import (
+    PRESETS,
+    FitConfig,
+    FitResult,
+    _features,
+    _in_channels,
+    _mask_edges,
+    _undirected_pairs,
+    build_model,
+    evaluate,
+    fit,
+)
+
+_HISTORY = ('epoch', 'loss', 'val_auc', 'val_ap')
+
+
+class DistEnv(NamedTuple):
+    r"""The process's place in the job, as ``torchrun`` exports it."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+
+
+def dist_env(environ: Optional[Mapping[str, str]] = None) -> Optional[DistEnv]:
+    r"""Read ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK`` (as set by
+    ``torchrun``); :obj:`None` when ``WORLD_SIZE`` is not set.
+
+    Args:
+        environ (Mapping[str, str], optional): The environment.
+            (default: :obj:`os.environ`)
+    """
+    environ = os.environ if environ is None else environ
+    if 'WORLD_SIZE' not in environ:
+        return None
+    values = {}
+    for name in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
+        text = environ.get(name, '0')
+        try:
+            values[name] = int(text)
+        except ValueError:
+            raise ValueError(
+                f"'{name}' must be an integer in the environment (got {text!r})"
+            ) from None
+    world = values['WORLD_SIZE']
+    if world < 1 or not 0 <= values['RANK'] < world or values['LOCAL_RANK'] < 0:
+        raise ValueError(
+            "'RANK' must be in [0, WORLD_SIZE) and 'LOCAL_RANK' non-negative "
+            f'(got RANK={values["RANK"]}, WORLD_SIZE={world}, '
+            f'LOCAL_RANK={values["LOCAL_RANK"]})'
+        )
+    return DistEnv(values['RANK'], world, values['LOCAL_RANK'])
+
+
+def shard_pairs(pairs: Tensor, rank: int, world_size: int) -> Tensor:
+    r"""The columns :obj:`rank`, :obj:`rank + world_size`, ... of :obj:`pairs`:
+    the shards of all ranks partition the columns and differ in size by at
+    most one.
+
+    Args:
+        pairs (LongTensor): The pairs, :obj:`[2, num_pairs]`.
+        rank (int): This shard, in :obj:`[0, world_size)`.
+        world_size (int): The number of shards.
+    """
+    check_tensor(pairs, 'pairs')
+    if pairs.dim() != 2 or pairs.size(0) != 2:
+        raise ValueError(f"'pairs' must have shape [2, num_pairs] (got {pairs.shape})")
+    world_size = check_positive_int(world_size, 'world_size')
+    rank = check_positive_int(rank, 'rank', allow_zero=True)
+    if rank >= world_size:
+        raise ValueError(f"'rank' must be below 'world_size'={world_size} (got {rank})")
+    if pairs.size(1) < world_size:
+        raise ValueError(
+            f"'pairs' must have at least 'world_size'={world_size} columns "
+            f'(got {pairs.size(1)})'
+        )
+    return pairs[:, rank::world_size]
+
+
+def average_gradients(parameters: Sequence[torch.nn.Parameter], world_size: int):
+    r"""All-reduce and average the gradients of :obj:`parameters` in place
+    (a missing gradient counts as zero on that rank)."""
+    for p in parameters:
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
+        p.grad.div_(world_size)
+
+
+def fit_distributed(
+    data: Data,
+    config: Optional[FitConfig] = None,
+    *,
+    split: Optional[EdgeSplit] = None,
+    out: Optional[str] = None,
+    progress: bool = False,
+) -> Optional[FitResult]:
+    r"""Train like :func:`~gvae_ext.train.fit`, data-parallel over the ranks
+    of a ``torchrun`` job.
+
+    The process group is initialised from the environment (``gloo`` on CPU,
+    ``nccl`` when :obj:`config.device` is CUDA) unless it already is, and
+    destroyed at the end if this call created it. All ranks split the edges
+    and initialise the model with :obj:`config.seed` (rank 0's parameters are
+    then broadcast); rank :obj:`r` reconstructs the training pairs
+    :func:`shard_pairs` gives it, with negatives from its own random stream
+    (seeded :obj:`config.seed + r`), its reconstruction loss weighted by its
+    share of the pairs so that the averaged gradient is that of the full
+    objective. Edge masking draws the same message-passing graph on all
+    ranks. Only the :obj:`'sampled'` objective is sharded.
+
+    Args:
+        data (torch_geometric.data.Data): The graph, as for :func:`fit`.
+        config (FitConfig, optional): The run's settings.
+            (default: :obj:`FitConfig.from_preset()`)
+        split (EdgeSplit, optional): A precomputed split (the same on every
+            rank). (default: :obj:`None`)
+        out (str, optional): Rank 0 writes :meth:`FitResult.to_dict` there as
+            JSON. (default: :obj:`None`)
+        progress (bool, optional): Passed to :func:`fit` when not running
+            under ``torchrun``. (default: :obj:`False`)
+
+    Returns:
+        The :class:`~gvae_ext.train.FitResult` on rank 0 (its timings hold
+        :obj:`world_size`), :obj:`None` on the other ranks.
+    """
+    config = config or FitConfig.from_preset()
+    config.validate()
+    env = dist_env()
+    if env is None or env.world_size == 1:
+        result = fit(data, config, split=split, progress=progress)
+        result.timings['world_size'] = 1
+        _write(result, out)
+        return result
+    if config.objective != 'sampled':
+        raise ValueError(
+            "'config.objective' must be 'sampled' for data-parallel training "
+            f'(got {config.objective!r})'
+        )
+    device = torch.device(config.device)
+    if device.type == 'cuda':
+        device = torch.device('cuda', env.local_rank)
+        torch.cuda.set_device(device)
+    created = not dist.is_initialized()
+    if created:
+        backend = 'nccl' if device.type == 'cuda' else 'gloo'
+        dist.init_process_group(backend=backend)
+    try:
+        result = _train(data, config, split, env, device)
+    finally:
+        if created:
+            dist.destroy_process_group()
+    if result is not None:
+        _write(result, out)
+    return result
+
+
+def _write(result: FitResult, out: Optional[str]) -> None:
+    if out is not None:
+        with open(out, 'w') as f:
+            json.dump(result.to_dict(), f, indent=2)
+
+
+def _train(
+    data: Data,
+    config: FitConfig,
+    split: Optional[EdgeSplit],
+    env: DistEnv,
+    device: torch.device,
+) -> Optional[FitResult]:
+    if not isinstance(data, Data):
+        raise TypeError(
+            f"'data' must be a torch_geometric Data (got {type(data).__name__})"
+        )
+    num_nodes = check_edge_index(
+        data.edge_index, data.num_nodes, name='data.edge_index'
+    )
+    x = _features(data)
+    torch.manual_seed(config.seed)
+    if split is None:
+        gen = torch.Generator().manual_seed(config.seed)
+        split = split_edges(
+            data.edge_index,
+            num_nodes,
+            num_val=config.num_val,
+            num_test=config.num_test,
+            generator=gen,
+        )
+    split = EdgeSplit(*[t.to(device) if isinstance(t, Tensor) else t for t in split])
+    x = x.to(device) if x is not None else None
+    train_edges = split.train_pos_edge_index
+    train_pairs = _undirected_pairs(train_edges)
+    shard = shard_pairs(train_pairs, env.rank, env.world_size)
+    # weight of this rank's mean loss: the average over ranks of
+    # world * (|shard| / |pairs|) * mean_shard = the mean over all pairs
+    share = env.world_size * shard.size(1) / train_pairs.size(1)
+    mask_gen = torch.Generator().manual_seed(config.seed + 1)
+
+    model = build_model(config, _in_channels(x, num_nodes)).to(device)
+    for p in model.parameters():
+        dist.broadcast(p.data, src=0)
+    torch.manual_seed(config.seed + env.rank)  # negatives, epsilon, dropout
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    history: Dict[str, List[float]] = {k: [] for k in _HISTORY}
+    epoch_times: List[float] = []
+    best_state, best_auc = None, -math.inf
+    start = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        optimizer.zero_grad()
+        if config.edge_mask > 0:
+            z = model.encode(x, _mask_edges(train_pairs, config.edge_mask, mask_gen))
+        else:
+            z = model.encode(x, train_edges)
+        loss = share * model.recon_loss(z, shard)
+        if config.variational:
+            loss = loss + model.kl_loss() / z.size(0)
+        loss.backward()
+        average_gradients(params, env.world_size)
+        optimizer.step()
+        loss_value = loss.detach().clone()
+        dist.all_reduce(loss_value, op=dist.ReduceOp.SUM)
+        loss_value = loss_value.item() / env.world_size
+        epoch_times.append(time.perf_counter() - t0)
+        if env.rank != 0:
+            continue
+        val_auc, val_ap, _ = evaluate(
+            model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
+        )
+        for key, value in zip(history, (epoch, loss_value, val_auc, val_ap)):
+            history[key].append(value)
+        if config.selection == 'val_auc' and val_auc > best_auc:
+            best_auc = val_auc
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    if env.rank != 0:
+        return None
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    val_auc, val_ap, _ = evaluate(
+        model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
+    )
+    test_auc, test_ap, z = evaluate(
+        model, x, train_edges, split.test_pos_edge_index, split.test_neg_edge_index
+    )
+    metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
+    timings = dict(
+        median_epoch_seconds=statistics.median(epoch_times),
+        total_seconds=time.perf_counter() - start,
+        epochs=config.epochs,
+        world_size=env.world_size,
+    )
+    return FitResult(model, config, split, metrics, history, timings, z.detach())
+
+
+_OPTIONS = dict(model=str, epochs=int, lr=float, seed=int, device=str)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    r"""``python -m gvae_ext.distributed``: train on the embedded Cora (or an
+    edge list) under ``torchrun``; rank 0 prints the metrics as JSON."""
+    parser = argparse.ArgumentParser(
+        prog='python -m gvae_ext.distributed', description=__doc__.split('\n')[0]
+    )
+    parser.add_argument('--preset', default='tuned', choices=sorted(PRESETS))
+    for name, kind in _OPTIONS.items():
+        parser.add_argument(f'--{name}', type=kind, default=None)
+    parser.add_argument('--edgelist', default=None, help='default: embedded Cora')
+    parser.add_argument('--out', default=None, help='JSON file written by rank 0')
+    args = parser.parse_args(argv)
+    if args.edgelist is None:
+        from gvae_ext.datasets.cora import load_cora
+
+        data = load_cora()
+    else:
+        from gvae_ext.datasets.edgelist import read_edgelist
+
+        data = read_edgelist(args.edgelist)
+    options = {name: getattr(args, name) for name in _OPTIONS}
+    config = FitConfig.from_preset(args.preset, **options)
+    result = fit_distributed(data, config, out=args.out)
+    if result is not None:
+        metrics = dict(result.metrics, **result.timings)
+        print(json.dumps(metrics))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
+
+
+__all__ = [
+    'DistEnv',
+    'dist_env',
+    'shard_pairs',
+    'average_gradients',
+    'fit_distributed',
+    'main',
+]
