@@ -77,7 +77,7 @@ def run(seed, variational, epochs, peer='gvae_ext', verbose=False):
             loss = loss + (1 / train_data.num_nodes) * model.kl_loss()
         loss.backward()
         optimizer.step()
-        return float(loss)
+        return loss.item()
 
     @torch.no_grad()
     def test(data):

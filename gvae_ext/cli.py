@@ -138,6 +138,7 @@ def _fit_graph(args) -> dict:
 
     from gvae_ext import checkpoint
     from gvae_ext.datasets import featureless, load_dataset
+    from gvae_ext.distributed import dist_env, fit_distributed
     from gvae_ext.train import FitConfig, fit
 
     config = FitConfig.from_preset(
@@ -152,7 +153,13 @@ def _fit_graph(args) -> dict:
     data = load_dataset(args.dataset, root=args.root, features=args.features)
     if args.featureless or getattr(data, 'x', None) is None:
         data = featureless(data)
-    result = fit(data, config, progress=not args.no_progress)
+    if dist_env() is not None:
+        # Under torchrun: data-parallel training; only rank 0 reports.
+        result = fit_distributed(data, config, progress=not args.no_progress)
+        if result is None:
+            return None
+    else:
+        result = fit(data, config, progress=not args.no_progress)
     summary = result.to_dict()
     summary['dataset'] = args.dataset
     summary['num_nodes'] = int(data.num_nodes)
@@ -233,6 +240,8 @@ def _cmd_fit(args) -> int:
         summary = _fit_vae(args)
     else:
         summary = _fit_graph(args)
+        if summary is None:  # a torchrun rank other than 0
+            return 0
     if args.json:
         _write_json(args.json, summary)
     return 0

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -94,3 +95,35 @@ def test_module_entry_point_help():
         check=True,
     )
     assert 'fit' in out.stdout and 'bench' in out.stdout
+
+
+@pytest.mark.slow
+def test_fit_under_torchrun_two_processes(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    out = tmp_path / 'ddp.json'
+    env = dict(os.environ, GLOO_SOCKET_IFNAME='lo', OMP_NUM_THREADS='1')
+    cmd = [
+        sys.executable,
+        '-m',
+        'torch.distributed.run',
+        '--nproc_per_node=2',
+        '--master_addr=127.0.0.1',
+        f'--master_port={port}',
+        '-m',
+        'gvae_ext',
+        'fit',
+        '--epochs',
+        '5',
+        '--no-progress',
+        '--json',
+        str(out),
+    ]
+    subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=300)
+    with open(out) as f:
+        result = json.load(f)
+    assert result['timings']['world_size'] == 2
+    assert 0.5 < result['test_auc'] <= 1.0
