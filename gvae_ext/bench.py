@@ -65,7 +65,7 @@ TABLE1_ROWS = (
     'vgae@paper',
     'vgae_mlp@paper',
 )
-_ROW = re.compile(r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z_]+))?$')
+_ROW = re.compile(r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z0-9_]+))?$')
 
 
 def parse_seeds(text: str) -> List[int]:

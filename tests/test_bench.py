@@ -21,6 +21,7 @@ def test_parse_row():
         model='vgae', featureless=True, preset='paper'
     )
     assert bench.parse_row('gae')['featureless'] is False
+    assert bench.parse_row('vgae@ablate_lr01')['preset'] == 'ablate_lr01'
     for bad in ('foo', 'vgae@nope', 'vgae**'):
         with pytest.raises(ValueError, match="'models'"):
             bench.parse_row(bad)
