@@ -89,10 +89,10 @@ def inner_product(
     r"""Unchecked :math:`\mathbf{z}_i^\top \mathbf{z}_j` for every column
     :obj:`(i, j)` of :obj:`edge_index`.
 
-    The backward scatters with :meth:`torch.Tensor.index_add_`, or, given
-    the :class:`PairIndex` of :obj:`edge_index` (worth caching for pairs
-    scored every epoch), with two CSR products, which are several times
-    faster on CPU. Not twice differentiable.
+    The backward scatters with :meth:`torch.Tensor.index_add_`. Given a
+    :class:`PairIndex` (worth caching for pairs scored every epoch), the
+    pairs of the index are scored instead of :obj:`edge_index`, and the
+    backward is two CSR products, faster on CPU. Not twice differentiable.
     """
     if index is not None:
         return _PairDot.apply(z, index.row, index.col, index)

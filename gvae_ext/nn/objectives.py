@@ -20,6 +20,7 @@ from gvae_ext._checks import check_edge_index, check_positive_int
 from gvae_ext.nn._fast_negatives import fast_negative_sampling
 from gvae_ext.nn.decoders import (
     InnerProductDecoder,
+    PairIndex,
     check_embedding,
     inner_product,
     pair_index,
@@ -173,16 +174,37 @@ def dense_recon_loss_from_logits(logits: Tensor, targets: DenseTargets) -> Tenso
     return targets.norm * loss
 
 
+def positive_pair_index(edge_index: Tensor, num_nodes: int) -> PairIndex:
+    r"""The :class:`PairIndex` used to score the training positives.
+
+    When :obj:`edge_index` lists every undirected edge exactly twice, once in
+    each direction (PyG's training edges), and has no self-loops, only the
+    :obj:`i < j` half is kept: both directions have the same logit, so the
+    mean loss over the half and its gradient equal those over all columns.
+    """
+    row, col = edge_index.long()
+    ids = row * num_nodes + col
+    sorted_ids = torch.unique(ids)
+    if sorted_ids.numel() == ids.numel() and not bool((row == col).any()):
+        if torch.equal(sorted_ids, torch.unique(col * num_nodes + row)):
+            keep = row < col
+            return pair_index(torch.stack([row[keep], col[keep]]), num_nodes)
+    return pair_index(edge_index, num_nodes)
+
+
 def pair_logits(
     decoder: torch.nn.Module, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
 ) -> Tuple[Tensor, Tensor]:
     r"""Unchecked logits of the positive and the negative pairs. With an
-    :class:`InnerProductDecoder` the positives' :class:`PairIndex` is cached
-    per :obj:`pos_edge_index` (they are scored every epoch)."""
+    :class:`InnerProductDecoder` the positives' :class:`PairIndex`
+    (:func:`positive_pair_index`, possibly only one direction of each edge)
+    is cached per :obj:`pos_edge_index`; use the result through means only."""
     if isinstance(decoder, InnerProductDecoder):
         n = z.size(0)
         index = _CACHE.get(
-            pos_edge_index, ('pairs', n), lambda: pair_index(pos_edge_index, n)
+            pos_edge_index,
+            ('pairs', n),
+            lambda: positive_pair_index(pos_edge_index, n),
         )
         return inner_product(z, pos_edge_index, index), inner_product(z, neg_edge_index)
     return (
@@ -230,6 +252,7 @@ __all__ = [
     'dense_recon_loss_from_logits',
     'sampled_recon_loss',
     'pair_logits',
+    'positive_pair_index',
     'dense_objective',
     'fast_negative_sampling',
 ]

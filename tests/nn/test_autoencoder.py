@@ -460,3 +460,30 @@ def test_vgae_deepcopy_and_pickle_after_encode():
     loaded = torch.load(buf, weights_only=False)
     loaded.eval(), model.eval()
     assert torch.equal(loaded.encode(x, edge_index), model.encode(x, edge_index))
+
+
+def test_symmetric_positives_scored_once_per_pair():
+    from gvae_ext.nn.objectives import positive_pair_index
+
+    und = torch.tensor([[0, 0, 1, 2, 3], [1, 2, 2, 3, 4]])
+    sym = torch.cat([und, und.flip(0)], 1)
+    index = positive_pair_index(sym, 5)
+    assert sorted(zip(index.row.tolist(), index.col.tolist())) == sorted(
+        zip(und[0].tolist(), und[1].tolist())
+    )
+    dup = torch.cat([sym, sym[:, :1]], 1)  # a duplicate: every column is scored
+    assert positive_pair_index(dup, 5).row.numel() == 11
+    loop = torch.cat([sym, torch.tensor([[4], [4]])], 1)
+    assert positive_pair_index(loop, 5).row.numel() == 11
+    one_way = positive_pair_index(und, 5)
+    assert one_way.row.numel() == 5
+    z = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    neg = torch.tensor([[0, 4], [3, 1]])
+    for edges in (sym, dup, loop):
+        loss = GAE(Identity()).recon_loss(z, edges, neg)
+        (grad,) = torch.autograd.grad(loss, z)
+        logits = (z[edges[0]] * z[edges[1]]).sum(-1)
+        neg_logits = (z[neg[0]] * z[neg[1]]).sum(-1)
+        ref = -F.logsigmoid(logits).mean() - F.logsigmoid(-neg_logits).mean()
+        (ref_grad,) = torch.autograd.grad(ref, z)
+        assert torch.allclose(loss, ref) and torch.allclose(grad, ref_grad)
