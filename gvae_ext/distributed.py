@@ -23,34 +23,25 @@ what is split is the pair scoring, the negative sampling and their backward.
 
 import argparse
 import json
-import math
 import os
-import statistics
 import sys
-import time
-from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Mapping, NamedTuple, Optional, Sequence
 
 import torch
 import torch.distributed as dist
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gvae_ext._checks import check_edge_index, check_positive_int, check_tensor
-from gvae_ext.link.split import EdgeSplit, split_edges
+from gvae_ext._checks import check_positive_int, check_tensor
+from gvae_ext.link.split import EdgeSplit
 from gvae_ext.train import (
     PRESETS,
     FitConfig,
     FitResult,
-    _features,
-    _in_channels,
-    _mask_edges,
-    _undirected_pairs,
-    build_model,
-    evaluate,
+    Replica,
     fit,
+    run_training,
 )
-
-_HISTORY = ('epoch', 'loss', 'val_auc', 'val_ap')
 
 
 class DistEnv(NamedTuple):
@@ -168,7 +159,6 @@ def fit_distributed(
     env = dist_env()
     if env is None or env.world_size == 1:
         result = fit(data, config, split=split, progress=progress)
-        result.timings['world_size'] = 1
         _write(result, out)
         return result
     if config.objective != 'sampled':
@@ -185,7 +175,9 @@ def fit_distributed(
         backend = 'nccl' if device.type == 'cuda' else 'gloo'
         dist.init_process_group(backend=backend)
     try:
-        result = _train(data, config, split, env, device)
+        result = run_training(
+            data, config, split=split, progress=progress, replica=_RankReplica(env)
+        )
     finally:
         if created:
             dist.destroy_process_group()
@@ -200,98 +192,39 @@ def _write(result: FitResult, out: Optional[str]) -> None:
             json.dump(result.to_dict(), f, indent=2)
 
 
-def _train(
-    data: Data,
-    config: FitConfig,
-    split: Optional[EdgeSplit],
-    env: DistEnv,
-    device: torch.device,
-) -> Optional[FitResult]:
-    if not isinstance(data, Data):
-        raise TypeError(
-            f"'data' must be a torch_geometric Data (got {type(data).__name__})"
-        )
-    num_nodes = check_edge_index(
-        data.edge_index, data.num_nodes, name='data.edge_index'
-    )
-    x = _features(data)
-    torch.manual_seed(config.seed)
-    if split is None:
-        gen = torch.Generator().manual_seed(config.seed)
-        split = split_edges(
-            data.edge_index,
-            num_nodes,
-            num_val=config.num_val,
-            num_test=config.num_test,
-            generator=gen,
-        )
-    split = EdgeSplit(*[t.to(device) if isinstance(t, Tensor) else t for t in split])
-    x = x.to(device) if x is not None else None
-    train_edges = split.train_pos_edge_index
-    train_pairs = _undirected_pairs(train_edges)
-    shard = shard_pairs(train_pairs, env.rank, env.world_size)
-    # weight of this rank's mean loss: the average over ranks of
-    # world * (|shard| / |pairs|) * mean_shard = the mean over all pairs
-    share = env.world_size * shard.size(1) / train_pairs.size(1)
-    mask_gen = torch.Generator().manual_seed(config.seed + 1)
+class _RankReplica(Replica):
+    r"""One rank of a ``torchrun`` job: rank 0's initial weights are
+    broadcast, the rank reconstructs its :func:`shard_pairs` (its negatives,
+    epsilon and dropout seeded with ``seed + rank``), gradients and the
+    reported loss are averaged over the ranks."""
 
-    model = build_model(config, _in_channels(x, num_nodes)).to(device)
-    for p in model.parameters():
-        dist.broadcast(p.data, src=0)
-    torch.manual_seed(config.seed + env.rank)  # negatives, epsilon, dropout
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    params = [p for p in model.parameters() if p.requires_grad]
+    def __init__(self, env: DistEnv):
+        self.env = env
+        self.rank = env.rank
+        self.world_size = env.world_size
 
-    history: Dict[str, List[float]] = {k: [] for k in _HISTORY}
-    epoch_times: List[float] = []
-    best_state, best_auc = None, -math.inf
-    start = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        t0 = time.perf_counter()
-        model.train()
-        optimizer.zero_grad()
-        if config.edge_mask > 0:
-            z = model.encode(x, _mask_edges(train_pairs, config.edge_mask, mask_gen))
-        else:
-            z = model.encode(x, train_edges)
-        loss = share * model.recon_loss(z, shard)
-        if config.variational:
-            loss = loss + model.kl_loss() / z.size(0)
-        loss.backward()
-        average_gradients(params, env.world_size)
-        optimizer.step()
-        loss_value = loss.detach().clone()
-        dist.all_reduce(loss_value, op=dist.ReduceOp.SUM)
-        loss_value = loss_value.item() / env.world_size
-        epoch_times.append(time.perf_counter() - t0)
-        if env.rank != 0:
-            continue
-        val_auc, val_ap, _ = evaluate(
-            model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
-        )
-        for key, value in zip(history, (epoch, loss_value, val_auc, val_ap)):
-            history[key].append(value)
-        if config.selection == 'val_auc' and val_auc > best_auc:
-            best_auc = val_auc
-            best_state = {k: v.clone() for k, v in model.state_dict().items()}
-    if env.rank != 0:
-        return None
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    val_auc, val_ap, _ = evaluate(
-        model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
-    )
-    test_auc, test_ap, z = evaluate(
-        model, x, train_edges, split.test_pos_edge_index, split.test_neg_edge_index
-    )
-    metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
-    timings = dict(
-        median_epoch_seconds=statistics.median(epoch_times),
-        total_seconds=time.perf_counter() - start,
-        epochs=config.epochs,
-        world_size=env.world_size,
-    )
-    return FitResult(model, config, split, metrics, history, timings, z.detach())
+    def device(self, config: FitConfig) -> torch.device:
+        device = torch.device(config.device)
+        if device.type == 'cuda':
+            device = torch.device('cuda', self.env.local_rank)
+        return device
+
+    def setup(self, model: torch.nn.Module, train_pairs: Tensor, seed: int):
+        for p in model.parameters():
+            dist.broadcast(p.data, src=0)
+        torch.manual_seed(seed + self.rank)
+        shard = shard_pairs(train_pairs, self.rank, self.world_size)
+        # The average over ranks of world * (|shard| / |pairs|) * mean_shard
+        # is the mean over all pairs.
+        return shard, self.world_size * shard.size(1) / train_pairs.size(1)
+
+    def sync_gradients(self, params) -> None:
+        average_gradients(params, self.world_size)
+
+    def mean_loss(self, loss: Tensor) -> float:
+        value = loss.detach().clone()
+        dist.all_reduce(value, op=dist.ReduceOp.SUM)
+        return value.item() / self.world_size
 
 
 _OPTIONS = dict(model=str, epochs=int, lr=float, seed=int, device=str)

@@ -241,6 +241,54 @@ def fit(
         progress (bool, optional): Show a progress bar with the loss and the
             validation AUC. (default: :obj:`False`)
     """
+    return run_training(data, config, split=split, progress=progress)
+
+
+class Replica:
+    r"""How one process takes part in training. This base class is the
+    single-process case (it does all the work); :mod:`gvae_ext.distributed`
+    subclasses it for the ranks of a ``torchrun`` job."""
+
+    rank = 0
+    world_size = 1
+
+    def device(self, config: 'FitConfig') -> torch.device:
+        return torch.device(config.device)
+
+    def setup(self, model: torch.nn.Module, train_pairs: Tensor, seed: int):
+        r"""Return the pairs this process reconstructs and the weight of its
+        mean reconstruction loss."""
+        return train_pairs, 1.0
+
+    def sync_gradients(self, params: List[torch.nn.Parameter]) -> None:
+        pass
+
+    def mean_loss(self, loss: Tensor) -> float:
+        return loss.detach().item()
+
+
+def _objective(model, config, z, train_edges, target, weight: float) -> Tensor:
+    if config.objective == 'dense':
+        # Kipf's weighted full-adjacency BCE (+ KL/N for a VGAE).
+        return model.loss(z, train_edges)
+    # The sampled objective on this process's pairs (+ KL/N for a VGAE).
+    loss = weight * model.recon_loss(z, target)
+    if config.variational:
+        loss = loss + model.kl_loss() / z.size(0)
+    return loss
+
+
+def run_training(
+    data: Data,
+    config: Optional['FitConfig'] = None,
+    *,
+    split: Optional[EdgeSplit] = None,
+    progress: bool = False,
+    replica: Optional[Replica] = None,
+) -> Optional['FitResult']:
+    r"""The loop behind :func:`fit`, run by one :class:`Replica`; returns
+    the result on rank 0 and :obj:`None` on the other ranks."""
+    replica = replica or Replica()
     config = config or FitConfig.from_preset()
     config.validate()
     if not isinstance(data, Data):
@@ -251,7 +299,7 @@ def fit(
         data.edge_index, data.num_nodes, name='data.edge_index'
     )
     x = _features(data)
-    device = torch.device(config.device)
+    device = replica.device(config)
 
     torch.manual_seed(config.seed)
     if split is None:
@@ -271,7 +319,10 @@ def fit(
     mask_gen = torch.Generator().manual_seed(config.seed + 1)
 
     model = build_model(config, _in_channels(x, num_nodes)).to(device)
+    target, weight = replica.setup(model, train_pairs, config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    params = [p for p in model.parameters() if p.requires_grad]
+    lead = replica.rank == 0
 
     history: Dict[str, List[float]] = {
         'epoch': [],
@@ -281,7 +332,7 @@ def fit(
     }
     epoch_times: List[float] = []
     best_state, best_auc = None, -math.inf
-    bar = _progress(config.epochs, progress)
+    bar = _progress(config.epochs, progress and lead)
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
@@ -291,14 +342,15 @@ def fit(
             z = model.encode(x, _mask_edges(train_pairs, config.edge_mask, mask_gen))
         else:
             z = model.encode(x, train_edges)
-        # GAE.loss / VGAE.loss: the configured objective (+ KL/N for a VGAE).
-        target = train_pairs if config.objective == 'sampled' else train_edges
-        loss = model.loss(z, target)
+        loss = _objective(model, config, z, train_edges, target, weight)
         loss.backward()
+        replica.sync_gradients(params)
         optimizer.step()
-        loss_value = loss.detach().item()
+        loss_value = replica.mean_loss(loss)
         _sync(device)
         epoch_times.append(time.perf_counter() - t0)
+        if not lead:
+            continue
 
         val_auc, val_ap, _ = evaluate(
             model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
@@ -315,6 +367,8 @@ def fit(
             bar.update(1)
     if bar is not None:
         bar.close()
+    if not lead:
+        return None
     if best_state is not None:
         model.load_state_dict(best_state)
 
@@ -330,6 +384,7 @@ def fit(
         median_epoch_seconds=statistics.median(epoch_times),
         total_seconds=total,
         epochs=config.epochs,
+        world_size=replica.world_size,
     )
     return FitResult(model, config, split, metrics, history, timings, z.detach())
 
