@@ -5,19 +5,7 @@ with :func:`~gvae_ext.split_edges`, trains a :class:`~gvae_ext.GAE` or
 :class:`~gvae_ext.VGAE` and evaluates on the held-out positives and
 negatives. Every piece is also usable on its own.
 
-Presets:
-
-* ``'paper'`` -- Kipf & Welling's protocol exactly: 85/5/10 split, GCN
-  32 -> 16, no dropout, Adam with lr 0.01, 200 epochs, the dense
-  (full-adjacency, weighted) reconstruction objective with KL/N, and the
-  model of the last epoch is evaluated.
-* ``'tuned'`` (the default) -- the same encoder family and decoder trained
-  better (tuned on Cora's validation edges only; see docs/results.md for the
-  ablation): a wider GCN 256 -> 64, dropout 0.5 on the input features,
-  *edge masking* (each epoch the encoder propagates over a fresh random half
-  of the training edges while the loss reconstructs all of them), the
-  sampled objective with fresh negatives every epoch, Adam with lr 0.005,
-  200 epochs, the model of the last epoch.
+The presets and :class:`FitConfig` live in :mod:`gvae_ext.config`.
 """
 
 import copy
@@ -33,116 +21,17 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gvae_ext._checks import check_edge_index, check_features
+from gvae_ext.config import (  # noqa: F401  (re-exported)
+    DEFAULT_PRESET,
+    MODELS,
+    OBJECTIVES,
+    PRESETS,
+    SELECTIONS,
+    FitConfig,
+)
 from gvae_ext.link.split import EdgeSplit, split_edges
 from gvae_ext.nn.autoencoder import GAE, VGAE
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
-
-MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
-OBJECTIVES = ('dense', 'sampled')
-SELECTIONS = ('last', 'val_auc')
-
-PRESETS: Dict[str, Dict[str, Any]] = {
-    'paper': dict(
-        epochs=200,
-        lr=0.01,
-        hidden_channels=32,
-        out_channels=16,
-        dropout=0.0,
-        input_dropout=0.0,
-        edge_mask=0.0,
-        objective='dense',
-        selection='last',
-    ),
-    'tuned': dict(
-        epochs=200,
-        lr=0.005,
-        hidden_channels=256,
-        out_channels=64,
-        dropout=0.0,
-        input_dropout=0.5,
-        edge_mask=0.5,
-        objective='sampled',
-        selection='last',
-    ),
-}
-DEFAULT_PRESET = 'tuned'
-
-# Ablations of 'tuned' (one change each), as run in docs/results.md.
-for _name, _change in {
-    'tuned_nomask': dict(edge_mask=0.0),
-    'tuned_narrow': dict(hidden_channels=32, out_channels=16),
-    'tuned_nofdrop': dict(input_dropout=0.0),
-    'tuned_lr01': dict(lr=0.01),
-    'tuned_dense': dict(objective='dense'),
-}.items():
-    PRESETS['ablate_' + _name[6:]] = {**PRESETS['tuned'], **_change}
-
-
-@dataclass
-class FitConfig:
-    r"""Everything that determines a training run (recorded in ``--json``)."""
-
-    model: str = 'vgae'
-    preset: str = DEFAULT_PRESET
-    seed: int = 0
-    epochs: int = 200
-    lr: float = 0.01
-    hidden_channels: int = 32
-    out_channels: int = 16
-    dropout: float = 0.0
-    input_dropout: float = 0.0
-    edge_mask: float = 0.0
-    objective: str = 'dense'
-    selection: str = 'last'
-    num_val: float = 0.05
-    num_test: float = 0.1
-    device: str = 'cpu'
-    max_dense_nodes: int = 30_000
-
-    @classmethod
-    def from_preset(cls, preset: str = DEFAULT_PRESET, **overrides) -> 'FitConfig':
-        r"""Build a config from a named preset, then apply ``overrides``
-        (entries whose value is ``None`` are ignored)."""
-        if preset not in PRESETS:
-            raise ValueError(
-                f"'preset' must be one of {sorted(PRESETS)} (got {preset!r})"
-            )
-        values = dict(PRESETS[preset])
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        values['preset'] = preset
-        config = cls(**values)
-        config.validate()
-        return config
-
-    def validate(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"'model' must be one of {MODELS} (got {self.model!r})")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(
-                f"'objective' must be one of {OBJECTIVES} (got {self.objective!r})"
-            )
-        if self.selection not in SELECTIONS:
-            raise ValueError(
-                f"'selection' must be one of {SELECTIONS} (got {self.selection!r})"
-            )
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(
-                f"'epochs' must be a positive integer (got {self.epochs!r})"
-            )
-        if not (
-            isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0
-        ):
-            raise ValueError(f"'lr' must be a positive finite number (got {self.lr!r})")
-        for name in ('dropout', 'input_dropout', 'edge_mask'):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
-                raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
-        if self.device.startswith('cuda') and not torch.cuda.is_available():
-            raise ValueError(f"'device' is {self.device!r} but CUDA is not available")
-
-    @property
-    def variational(self) -> bool:
-        return self.model.startswith('vgae')
 
 
 @dataclass
