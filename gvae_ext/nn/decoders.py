@@ -61,23 +61,26 @@ class _PairDot(torch.autograd.Function):
     def forward(ctx, z: Tensor, row: Tensor, col: Tensor, index: Optional[PairIndex]):
         z_row, z_col = z.index_select(0, row), z.index_select(0, col)
         ctx.index, ctx.num_nodes = index, z.size(0)
-        if index is None:
-            ctx.save_for_backward(z_row, z_col, row, col)
-        else:
-            ctx.save_for_backward(z)
+        # Only z is kept for the backward: the [E, d] gathers are recomputed
+        # there, so a large batch of pairs does not hold two copies alive.
+        ctx.save_for_backward(z, row, col)
         return (z_row * z_col).sum(dim=-1)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
         index, n = ctx.index, ctx.num_nodes
+        z, row, col = ctx.saved_tensors
         if index is None:
-            z_row, z_col, row, col = ctx.saved_tensors
             grad = grad.unsqueeze(-1)
-            out = z_row.new_zeros(n, z_row.size(1))
-            out.index_add_(0, row, z_col * grad)
-            return out.index_add_(0, col, z_row * grad), None, None, None
-        (z,) = ctx.saved_tensors
+            out = z.new_zeros(n, z.size(1))
+            out.index_add_(0, row, z.index_select(0, col) * grad)
+            return (
+                out.index_add_(0, col, z.index_select(0, row) * grad),
+                None,
+                None,
+                None,
+            )
         a = csr_tensor(index.crow, index.scol, grad[index.perm], (n, n))
         a_t = csr_tensor(index.t_crow, index.t_col, grad[index.t_perm], (n, n))
         return a @ z + a_t @ z, None, None, None
