@@ -27,6 +27,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import torch
 
+from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
+
 # Kipf & Welling 2016, Table 1 (AUC, AP) x100.
 PAPER = {
     'cora': {
@@ -55,7 +57,7 @@ PAPER = {
     },
 }
 
-BASELINES = ('sc', 'deepwalk')
+BASELINES = tuple(_BASELINE_FUNCTIONS)
 TABLE1_ROWS = (
     'sc',
     'deepwalk',

@@ -29,6 +29,7 @@ from gvae_ext.config import (  # noqa: F401  (re-exported)
     SELECTIONS,
     FitConfig,
 )
+from gvae_ext.datasets._graph import check_data
 from gvae_ext.link.split import EdgeSplit, split_edges
 from gvae_ext.nn.autoencoder import GAE, VGAE
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
@@ -180,10 +181,7 @@ def run_training(
     replica = replica or Replica()
     config = config or FitConfig.from_preset()
     config.validate()
-    if not isinstance(data, Data):
-        raise TypeError(
-            f"'data' must be a torch_geometric Data (got {type(data).__name__})"
-        )
+    check_data(data)
     num_nodes = check_edge_index(
         data.edge_index, data.num_nodes, name='data.edge_index'
     )

@@ -42,12 +42,6 @@ def undirected(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor]:
     return ids // num_nodes, ids % num_nodes
 
 
-def crow_indices(row: Tensor, num_nodes: int) -> Tensor:
-    r"""CSR row pointers of sorted row indices (``num_nodes + 1`` entries)."""
-    count = torch.bincount(row, minlength=num_nodes)
-    return torch.cat([count.new_zeros(1), torch.cumsum(count, 0)])
-
-
 def connected_components(row: Tensor, col: Tensor, num_nodes: int) -> Tensor:
     r"""Component id in ``[0, num_components)`` of every node.
 

@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_positive_int
-from gvae_ext.baselines._graph import check_inputs, crow_indices, undirected
+from gvae_ext._spmm import crow_indices
+from gvae_ext.baselines._graph import check_inputs, undirected
 from gvae_ext.link.negative import check_generator_device
 
 # Positive pairs that share one draw of negatives (a batched matmul instead

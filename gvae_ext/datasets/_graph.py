@@ -7,7 +7,6 @@ edge's direction carries no information for them.
 """
 
 import copy
-import warnings
 from typing import Optional, Union
 
 import torch
@@ -16,6 +15,7 @@ from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, to_undirected
 
 from gvae_ext._checks import check_positive_int
+from gvae_ext._spmm import csr_tensor
 
 Device = Union[torch.device, str, None]
 
@@ -27,14 +27,6 @@ def check_data(data) -> Data:
             f"'data' must be a torch_geometric Data (got {type(data).__name__})"
         )
     return data
-
-
-def csr_tensor(crow: Tensor, col: Tensor, values: Tensor, size) -> Tensor:
-    r"""A sparse CSR tensor from arrays built here (so valid by construction),
-    without torch's one-time "beta" and invariant-check warnings."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='Sparse CSR tensor support')
-        return torch.sparse_csr_tensor(crow, col, values, size, check_invariants=False)
 
 
 def identity_features(num_nodes: int, *, device: Device = None) -> Tensor:
