@@ -138,8 +138,8 @@ def _fit_graph(args) -> dict:
 
     from gvae_ext import checkpoint
     from gvae_ext.datasets import featureless, load_dataset
-    from gvae_ext.distributed import dist_env, fit_distributed
-    from gvae_ext.train import FitConfig, fit
+    from gvae_ext.distributed import fit_distributed
+    from gvae_ext.train import FitConfig
 
     config = FitConfig.from_preset(
         args.preset or FitConfig.preset,
@@ -153,13 +153,11 @@ def _fit_graph(args) -> dict:
     data = load_dataset(args.dataset, root=args.root, features=args.features)
     if args.featureless or getattr(data, 'x', None) is None:
         data = featureless(data)
-    if dist_env() is not None:
-        # Under torchrun: data-parallel training; only rank 0 reports.
-        result = fit_distributed(data, config, progress=not args.no_progress)
-        if result is None:
-            return None
-    else:
-        result = fit(data, config, progress=not args.no_progress)
+    # Plain `fit` in one process; data-parallel under torchrun, where only
+    # rank 0 gets a result and reports.
+    result = fit_distributed(data, config, progress=not args.no_progress)
+    if result is None:
+        return None
     summary = result.to_dict()
     summary['dataset'] = args.dataset
     summary['num_nodes'] = int(data.num_nodes)
@@ -168,12 +166,14 @@ def _fit_graph(args) -> dict:
     if args.embeddings:
         np.save(args.embeddings, result.embeddings.cpu().numpy())
     if args.plots:
+        import torch
+
         from gvae_ext.plot import save_all_plots
 
         model = result.model
         z = result.embeddings
         split = result.split
-        with _no_grad():
+        with torch.no_grad():
             pos = model.decode(z, split.test_pos_edge_index, sigmoid=False)
             neg = model.decode(z, split.test_neg_edge_index, sigmoid=False)
         summary['plots'] = [
@@ -195,12 +195,6 @@ def _fit_graph(args) -> dict:
         f'{1000 * result.timings["median_epoch_seconds"]:.1f} ms/epoch)'
     )
     return summary
-
-
-def _no_grad():
-    import torch
-
-    return torch.no_grad()
 
 
 def _fit_vae(args) -> dict:

@@ -166,9 +166,9 @@ def fit_distributed(
             "'config.objective' must be 'sampled' for data-parallel training "
             f'(got {config.objective!r})'
         )
-    device = torch.device(config.device)
+    replica = _RankReplica(env)
+    device = replica.device(config)
     if device.type == 'cuda':
-        device = torch.device('cuda', env.local_rank)
         torch.cuda.set_device(device)
     created = not dist.is_initialized()
     if created:
@@ -176,7 +176,7 @@ def fit_distributed(
         dist.init_process_group(backend=backend)
     try:
         result = run_training(
-            data, config, split=split, progress=progress, replica=_RankReplica(env)
+            data, config, split=split, progress=progress, replica=replica
         )
     finally:
         if created:
