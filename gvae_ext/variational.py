@@ -21,6 +21,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 MAX_LOGSTD = 10.0
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -53,12 +54,35 @@ def clamp_logstd(logstd: Tensor) -> Tensor:
     return logstd.clamp(-MAX_LOGSTD, MAX_LOGSTD)
 
 
+class _Reparameterize(torch.autograd.Function):
+    r""":math:`\mu + \exp(\mathrm{clamp}(\mathrm{logstd}))\,\epsilon` in one
+    node: the forward keeps :math:`\sigma\epsilon` (zeroed where the clamp is
+    active) as the derivative with respect to :obj:`logstd`."""
+
+    @staticmethod
+    def forward(ctx, mu: Tensor, logstd: Tensor, eps: Tensor) -> Tensor:
+        noise = clamp_logstd(logstd).exp_().mul_(eps)
+        out = mu + noise
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(noise.masked_fill_(logstd.abs() > MAX_LOGSTD, 0.0))
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        grad_logstd = grad * ctx.saved_tensors[0] if ctx.needs_input_grad[1] else None
+        return grad, grad_logstd, None
+
+
 def reparameterize(
     mu: Tensor,
     logstd: Tensor,
     generator: Optional[torch.Generator] = None,
 ) -> Tensor:
     r"""Draw :math:`\mathbf{z} = \mu + \exp(\mathrm{logstd}) \odot \epsilon`.
+
+    The sample and its gradient are computed in one fused autograd node (not
+    twice differentiable).
 
     Args:
         mu (torch.Tensor): Means, any shape.
@@ -68,7 +92,33 @@ def reparameterize(
     """
     _check_pair(mu, logstd)
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-    return mu + eps * clamp_logstd(logstd).exp()
+    return _Reparameterize.apply(mu, logstd, eps)
+
+
+class _KLSum(torch.autograd.Function):
+    r"""``scale`` times the KL summed over every element, with its gradient
+    (:math:`\mu` and :math:`\sigma^2 - 1`, zero where the clamp is active)
+    computed in the forward."""
+
+    @staticmethod
+    def forward(ctx, mu: Tensor, logstd: Tensor, scale: float) -> Tensor:
+        logstd_c = clamp_logstd(logstd)
+        var = logstd_c.mul(2.0).exp_()
+        total = torch.addcmul(var, mu, mu).sub_(logstd_c, alpha=2.0).sub_(1.0).sum()
+        if ctx.needs_input_grad[1]:
+            var = var.sub_(1.0).masked_fill_(logstd.abs() > MAX_LOGSTD, 0.0)
+        ctx.save_for_backward(mu, var)
+        ctx.scale = scale
+        return total.mul_(0.5 * scale)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        mu, dvar = ctx.saved_tensors
+        g = grad * ctx.scale
+        grad_mu = mu * g if ctx.needs_input_grad[0] else None
+        grad_logstd = dvar * g if ctx.needs_input_grad[1] else None
+        return grad_mu, grad_logstd, None
 
 
 def kl_normal(mu: Tensor, logstd: Tensor, reduction: str = 'mean') -> Tensor:
@@ -87,6 +137,11 @@ def kl_normal(mu: Tensor, logstd: Tensor, reduction: str = 'mean') -> Tensor:
     """
     _check_pair(mu, logstd)
     _check_reduction(reduction)
+    if reduction != 'none' and mu.dim() > 0:
+        # One fused node for the scalar reductions (not twice differentiable).
+        rows = math.prod(mu.shape[:-1])
+        scale = 1.0 if reduction == 'sum' else (1.0 / rows if rows else math.nan)
+        return _KLSum.apply(mu, logstd, scale)
     logstd = clamp_logstd(logstd)
     per_row = -0.5 * torch.sum(1 + 2 * logstd - mu**2 - logstd.exp() ** 2, dim=-1)
     if reduction == 'mean':

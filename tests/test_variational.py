@@ -73,6 +73,70 @@ def test_logstd_is_clamped():
     assert kl_normal(mu, huge).item() == pytest.approx(bound, rel=1e-6)
 
 
+def _kl_reference(mu, logstd, reduction):
+    logstd = logstd.clamp(-MAX_LOGSTD, MAX_LOGSTD)
+    per_row = -0.5 * torch.sum(1 + 2 * logstd - mu**2 - logstd.exp() ** 2, dim=-1)
+    return {'mean': per_row.mean(), 'sum': per_row.sum(), 'none': per_row}[reduction]
+
+
+@pytest.mark.parametrize('reduction', ['mean', 'sum'])
+@pytest.mark.parametrize('shape', [(6, 3), (2, 3, 4), (5,)])
+def test_kl_normal_fused_gradient_matches_autograd(reduction, shape):
+    gen = torch.Generator().manual_seed(3)
+    mu = torch.randn(shape, generator=gen, dtype=torch.float64)
+    logstd = torch.randn(shape, generator=gen, dtype=torch.float64)
+    logstd.view(-1)[0] = 2 * MAX_LOGSTD  # clamped: no gradient through it
+    logstd.view(-1)[-1] = -2 * MAX_LOGSTD
+    grads = []
+    for fn in (kl_normal, _kl_reference):
+        a = mu.clone().requires_grad_()
+        b = logstd.clone().requires_grad_()
+        out = fn(a, b, reduction)
+        out.backward()
+        grads.append((out.detach(), a.grad, b.grad))
+    for got, ref in zip(*grads):
+        assert torch.allclose(got, ref, rtol=1e-12, atol=1e-12)
+    assert grads[0][2].view(-1)[0] == 0 and grads[0][2].view(-1)[-1] == 0
+    inner = (mu.clone().requires_grad_(), (0.3 * logstd).clamp(-1, 1).requires_grad_())
+    assert torch.autograd.gradcheck(lambda m, s: kl_normal(m, s, reduction), inner)
+
+
+def test_kl_normal_empty_rows_and_columns_match_reference():
+    for shape in [(0, 3), (4, 0)]:
+        mu, logstd = torch.zeros(shape), torch.zeros(shape)
+        for reduction in ('mean', 'sum'):
+            got, ref = (
+                kl_normal(mu, logstd, reduction),
+                _kl_reference(mu, logstd, reduction),
+            )
+            assert torch.equal(got.isnan(), ref.isnan())
+            assert got.nan_to_num().item() == ref.nan_to_num().item()
+
+
+def test_reparameterize_fused_gradient_matches_autograd():
+    gen = torch.Generator().manual_seed(4)
+    mu = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    logstd = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    logstd[0, 0] = 3 * MAX_LOGSTD
+    logstd.requires_grad_()
+    weight = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    z = reparameterize(mu, logstd, torch.Generator().manual_seed(9))
+    (z * weight).sum().backward()
+    eps = torch.randn(5, 3, generator=torch.Generator().manual_seed(9), dtype=mu.dtype)
+    clamped = logstd.detach().clamp(-MAX_LOGSTD, MAX_LOGSTD)
+    assert torch.allclose(z, mu.detach() + eps * clamped.exp())
+    assert torch.equal(mu.grad, weight)
+    expected = weight * eps * clamped.exp()
+    expected[0, 0] = 0.0
+    assert torch.allclose(logstd.grad, expected)
+
+    def sample(m, s):
+        return reparameterize(m, s, torch.Generator().manual_seed(9))
+
+    inner = (mu.detach().requires_grad_(), (0.3 * logstd.detach()).requires_grad_())
+    assert torch.autograd.gradcheck(sample, inner)
+
+
 def test_log_densities_match_torch():
     gen = torch.Generator().manual_seed(2)
     z, mu, logstd = (torch.randn(4, 3, generator=gen) for _ in range(3))

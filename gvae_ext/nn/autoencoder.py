@@ -30,8 +30,7 @@ from gvae_ext.nn.decoders import InnerProductDecoder, check_embedding
 from gvae_ext.nn.objectives import (
     dense_objective,
     fast_negative_sampling,
-    pair_logits,
-    sampled_recon_loss,
+    sampled_objective,
 )
 from gvae_ext.variational import kl_normal, reparameterize
 
@@ -171,8 +170,7 @@ class GAE(torch.nn.Module):
             )
         else:
             self._check_pairs(z, neg_edge_index, 'neg_edge_index')
-        pos, neg = pair_logits(self.decoder, z, pos_edge_index, neg_edge_index)
-        return sampled_recon_loss(pos, neg)
+        return sampled_objective(self.decoder, z, pos_edge_index, neg_edge_index)
 
     def dense_recon_loss(
         self, z: Tensor, pos_edge_index: Tensor, *, chunk_size: Optional[int] = None

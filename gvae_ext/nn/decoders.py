@@ -26,33 +26,45 @@ def check_embedding(z, name: str = 'z') -> Tensor:
 
 
 class PairIndex(NamedTuple):
-    r"""A fixed set of pairs sorted by row and by column, so that the
-    gradient of their inner products is two CSR products."""
+    r"""A fixed set of pairs :math:`(i, j)` prepared so that the gradient of
+    their inner products is one CSR product: the pairs in both orientations,
+    :math:`(i, j)` and :math:`(j, i)`, sorted by row.
+
+    Attributes:
+        row (LongTensor): The first node of each pair.
+        col (LongTensor): The second node of each pair.
+        crow (LongTensor): CSR row pointers of the :obj:`2 * num_pairs`
+            oriented entries.
+        scol (LongTensor): Their column indices.
+        src (LongTensor): For each entry, the pair it comes from.
+    """
 
     row: Tensor
     col: Tensor
-    perm: Tensor
     crow: Tensor
     scol: Tensor
-    t_perm: Tensor
-    t_crow: Tensor
-    t_col: Tensor
+    src: Tensor
+
+    def gradient_matrix(self, value: Tensor, num_nodes: int) -> Tensor:
+        r"""The CSR matrix :math:`S + S^\top` with :math:`S_{ij} =` the
+        :obj:`value` of pair :math:`(i, j)` (duplicates add up), so that the
+        gradient of :math:`\sum_p v_p\, \mathbf{z}_{i_p}^\top \mathbf{z}_{j_p}`
+        with respect to :math:`\mathbf{Z}` is :math:`(S + S^\top)\mathbf{Z}`."""
+        size = (num_nodes, num_nodes)
+        return csr_tensor(self.crow, self.scol, value[self.src], size)
 
 
 def pair_index(edge_index: Tensor, num_nodes: int) -> PairIndex:
     r"""Build the :class:`PairIndex` of an (already checked) :obj:`edge_index`."""
     row, col = edge_index.long()
-    perm = torch.argsort(row * num_nodes + col)
-    t_perm = torch.argsort(col * num_nodes + row)
+    rows, cols = torch.cat([row, col]), torch.cat([col, row])
+    perm = torch.argsort(rows * num_nodes + cols)
     return PairIndex(
         row,
         col,
-        perm,
-        crow_indices(row[perm], num_nodes),
-        col[perm],
-        t_perm,
-        crow_indices(col[t_perm], num_nodes),
-        row[t_perm],
+        crow_indices(rows[perm], num_nodes),
+        cols[perm],
+        perm.remainder(row.numel()),
     )
 
 
@@ -81,9 +93,7 @@ class _PairDot(torch.autograd.Function):
                 None,
                 None,
             )
-        a = csr_tensor(index.crow, index.scol, grad[index.perm], (n, n))
-        a_t = csr_tensor(index.t_crow, index.t_col, grad[index.t_perm], (n, n))
-        return a @ z + a_t @ z, None, None, None
+        return index.gradient_matrix(grad, n) @ z, None, None, None
 
 
 def inner_product(
@@ -95,7 +105,7 @@ def inner_product(
     The backward scatters with :meth:`torch.Tensor.index_add_`. Given a
     :class:`PairIndex` (worth caching for pairs scored every epoch), the
     pairs of the index are scored instead of :obj:`edge_index`, and the
-    backward is two CSR products, faster on CPU. Not twice differentiable.
+    backward is one CSR product, faster on CPU. Not twice differentiable.
     """
     if index is not None:
         return _PairDot.apply(z, index.row, index.col, index)

@@ -15,6 +15,7 @@ from typing import NamedTuple, Optional, Tuple
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from gvae_ext._checks import check_edge_index, check_positive_int
 from gvae_ext.nn._fast_negatives import fast_negative_sampling
@@ -213,6 +214,81 @@ def pair_logits(
     )
 
 
+# Pairs scored at once by the fused sampled objective (bounds its [chunk, d]
+# temporaries).
+PAIR_CHUNK = 2**18
+
+
+class _InnerProductBCE(torch.autograd.Function):
+    r"""The sampled objective of an inner-product decoder in one autograd
+    node: the forward scores the pairs chunk by chunk and, when :obj:`z`
+    needs a gradient, accumulates it right away (positives through one CSR
+    product of the cached :class:`PairIndex`, negatives by scatter-add), so
+    no :obj:`[num_pairs, d]` tensor outlives a chunk and nothing is gathered
+    twice. Not twice differentiable."""
+
+    @staticmethod
+    def forward(ctx, z: Tensor, pos: PairIndex, neg: Tensor, chunk: int) -> Tensor:
+        want = ctx.needs_input_grad[0]
+        n, num_pos, num_neg = z.size(0), pos.row.numel(), neg.size(1)
+        grad = torch.zeros(z.shape, dtype=z.dtype, device=z.device) if want else None
+        pos_sum, neg_sum = z.new_zeros(()), z.new_zeros(())
+        pos_grad = z.new_empty(num_pos) if want else None
+        for start in range(0, num_pos, chunk):
+            part = slice(start, start + chunk)
+            zr = z.index_select(0, pos.row[part])
+            logit = zr.mul_(z.index_select(0, pos.col[part])).sum(dim=-1)
+            pos_sum += F.logsigmoid(logit).sum()
+            if want:  # d(-log sigmoid(x))/dx = sigmoid(x) - 1
+                pos_grad[part] = torch.sigmoid(logit).sub_(1.0).div_(num_pos)
+        neg_row, neg_col = neg[0], neg[1]
+        for start in range(0, num_neg, chunk):
+            part = slice(start, start + chunk)
+            row, col = neg_row[part], neg_col[part]
+            zr, zc = z.index_select(0, row), z.index_select(0, col)
+            logit = (zr * zc).sum(dim=-1)
+            neg_sum += F.logsigmoid(-logit).sum()
+            if want:  # d(-log(1 - sigmoid(x)))/dx = sigmoid(x)
+                g = torch.sigmoid(logit).div_(num_neg).unsqueeze(-1)
+                grad.index_add_(0, row, zc.mul_(g))
+                grad.index_add_(0, col, zr.mul_(g))
+        if want:
+            grad += pos.gradient_matrix(pos_grad, n) @ z
+            ctx.save_for_backward(grad)
+        return -(pos_sum / num_pos) - (neg_sum / num_neg)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        return ctx.saved_tensors[0] * grad_out, None, None, None
+
+
+def sampled_objective(
+    decoder: torch.nn.Module,
+    z: Tensor,
+    pos_edge_index: Tensor,
+    neg_edge_index: Tensor,
+    *,
+    chunk_size: int = PAIR_CHUNK,
+) -> Tensor:
+    r"""Unchecked :func:`sampled_recon_loss` of :obj:`decoder`'s logits for
+    the positive and negative pairs. For an :class:`InnerProductDecoder` the
+    whole loss is one fused autograd node with the positives'
+    :class:`PairIndex` cached per :obj:`pos_edge_index`
+    (:func:`positive_pair_index`), evaluated :obj:`chunk_size` pairs at a
+    time (not twice differentiable); other decoders go through
+    :func:`pair_logits`."""
+    if isinstance(decoder, InnerProductDecoder):
+        n = z.size(0)
+        index = _CACHE.get(
+            pos_edge_index,
+            ('pairs', n),
+            lambda: positive_pair_index(pos_edge_index, n),
+        )
+        return _InnerProductBCE.apply(z, index, neg_edge_index.long(), chunk_size)
+    return sampled_recon_loss(*pair_logits(decoder, z, pos_edge_index, neg_edge_index))
+
+
 def dense_objective(
     decoder: torch.nn.Module,
     z: Tensor,
@@ -252,6 +328,8 @@ __all__ = [
     'dense_recon_loss_from_logits',
     'sampled_recon_loss',
     'pair_logits',
+    'sampled_objective',
+    'PAIR_CHUNK',
     'positive_pair_index',
     'dense_objective',
     'fast_negative_sampling',
