@@ -1,13 +1,19 @@
 r"""I.i.d. uniform negative pairs for training (private; re-exported by
 :mod:`gvae_ext.nn.objectives`).
 
-What to avoid is built once per :obj:`edge_index` tensor and cached: for
-graphs with at most :obj:`BITMAP_MAX_PAIRS` ordered pairs a packed bitmap of
-the blocked pairs (the edges and the diagonal), sampled by rejection; for
-larger ones the sorted ids of the edges, sampled exactly by the rank trick
-(the :math:`f`-th free pair id is :math:`f + \#\{t : b_t - t \le f\}`).
+What to avoid is built once per :obj:`edge_index` tensor and cached, and
+negatives are drawn by rejection: uniform candidates, of which the blocked
+ones (the edges and the diagonal) are dropped. (Where fewer than
+:obj:`DENSE_SHARE` of the pairs are free, the :math:`f`-th free pair id is
+computed exactly instead, by the rank trick on the sorted blocked ids.) For graphs with at most
+:obj:`BITMAP_MAX_PAIRS` ordered pairs the test is a packed bitmap of all
+pairs. For larger ones it is a hashed bitmap (one bit per hash value of the
+blocked pair ids, about :obj:`HASH_BITS_PER_ID` bits per id) that clears
+almost every candidate in one lookup; the few it flags are checked exactly
+against the sorted blocked ids, so no free pair is ever rejected.
 """
 
+import math
 from typing import Optional
 
 import torch
@@ -19,7 +25,30 @@ from gvae_ext._checks import check_edge_index
 # Graphs with at most this many ordered pairs get a bitmap (2**28 bits: 32 MB,
 # up to 16384 nodes).
 BITMAP_MAX_PAIRS = 2**28
+# Bits of the hashed bitmap per blocked pair id (about 1 / 32 of the free
+# candidates need the exact check).
+HASH_BITS_PER_ID = 32
+# Below this share of free pairs the rank trick replaces rejection.
+DENSE_SHARE = 0.25
+_HASH_MULTIPLIER = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64
 _CACHE = TensorCache(maxsize=8)
+
+
+def _hash(ids: Tensor, bits: int) -> Tensor:
+    # Multiplicative (Fibonacci) hashing: the top `bits` bits of ids * odd
+    # constant, wrapping; any deterministic map works, the check is exact.
+    return ((ids * _HASH_MULTIPLIER) >> (64 - bits)) & ((1 << bits) - 1)
+
+
+def _bit_set(bits: Tensor, pos: Tensor) -> Tensor:
+    return ((bits.index_select(0, pos >> 3) >> (pos & 7).to(torch.uint8)) & 1) == 1
+
+
+def _set_bits(size: int, pos: Tensor) -> Tensor:
+    bits = torch.zeros((size + 7) // 8, dtype=torch.uint8, device=pos.device)
+    # `pos` is unique, so adding the bits sets each exactly once.
+    bits.index_put_((pos >> 3,), (1 << (pos & 7)).to(torch.uint8), accumulate=True)
+    return bits
 
 
 def _blocked(edge_index: Tensor, n: int):
@@ -27,31 +56,53 @@ def _blocked(edge_index: Tensor, n: int):
     row, col = edge_index.long()
     keep = row != col
     row, col = row[keep], col[keep]
+    # Off-diagonal pair (i, j) <-> id i * (n - 1) + j - [j > i] in [0, n(n-1)).
+    ids = torch.unique(row * (n - 1) + col - (col > row).long())
+    free = n * (n - 1) - ids.numel()
+    if free < DENSE_SHARE * n * (n - 1):
+        # Few free pairs: rejection would waste draws; the rank trick (the
+        # f-th free id is f + #{t : ids_t - t <= f}) is exact at any density.
+        return 'gaps', (ids - torch.arange(ids.numel(), device=ids.device),), free
     if n * n <= BITMAP_MAX_PAIRS:
         nodes = torch.arange(n, device=row.device)
-        ids = torch.unique(torch.cat([row * n + col, nodes * (n + 1)]))
-        bits = torch.zeros((n * n + 7) // 8, dtype=torch.uint8, device=row.device)
-        bits.index_put_((ids >> 3,), (1 << (ids & 7)).to(torch.uint8), accumulate=True)
-        return 'bitmap', bits, n * (n - 1) - (ids.numel() - n)
-    ids = torch.unique(row * (n - 1) + col - (col > row).long())
-    # gaps[t] = number of free ids below the t-th blocked id
-    gaps = ids - torch.arange(ids.numel(), device=ids.device)
-    return 'gaps', gaps, n * (n - 1) - ids.numel()
+        full = torch.unique(torch.cat([row * n + col, nodes * (n + 1)]))
+        return 'bitmap', (_set_bits(n * n, full),), free
+    width = math.ceil(math.log2(max(ids.numel(), 1) * HASH_BITS_PER_ID))
+    width = max(16, min(40, width))
+    bits = _set_bits(1 << width, torch.unique(_hash(ids, width)))
+    return 'hashed', (bits, width, ids), free
 
 
-def _by_rejection(bits: Tensor, n: int, free: int, count: int, generator) -> Tensor:
-    # Uniform candidates over all n * n ordered pairs; keep the free ones.
-    share = free / (n * n)
+def _free(kind: str, parts, cand: Tensor) -> Tensor:
+    r"""Which candidate ids are free (not blocked)."""
+    if kind == 'bitmap':
+        return ~_bit_set(parts[0], cand)
+    bits, width, ids = parts
+    free = ~_bit_set(bits, _hash(cand, width))
+    flagged = (~free).nonzero().view(-1)
+    if flagged.numel() and ids.numel():
+        c = cand.index_select(0, flagged)
+        at = torch.searchsorted(ids, c).clamp_(max=ids.numel() - 1)
+        free.index_fill_(0, flagged[ids.index_select(0, at) != c], True)
+    elif flagged.numel():
+        free.fill_(True)
+    return free
+
+
+def _by_rejection(
+    kind: str, parts, total: int, free: int, count: int, generator
+) -> Tensor:
+    # Uniform candidate ids in [0, total); keep the free ones, in draw order.
+    share = free / total
+    device = parts[0].device
     out, have = [], 0
     while have < count:
         draw = int((count - have) / share * 1.05) + 64
-        cand = torch.randint(0, n * n, (draw,), generator=generator, device=bits.device)
-        bit = bits.index_select(0, cand >> 3) >> (cand & 7).to(torch.uint8)
-        cand = cand.masked_select((bit & 1) == 0)[: count - have]
+        cand = torch.randint(0, total, (draw,), generator=generator, device=device)
+        cand = cand.masked_select(_free(kind, parts, cand))[: count - have]
         out.append(cand)
         have += cand.numel()
-    ids = out[0] if len(out) == 1 else torch.cat(out)
-    return torch.stack([ids.div(n, rounding_mode='floor'), ids.remainder(n)])
+    return out[0] if len(out) == 1 else torch.cat(out)
 
 
 def fast_negative_sampling(
@@ -88,16 +139,27 @@ def fast_negative_sampling(
             "'pos_edge_index' leaves no non-edge to sample as a negative "
             f'(got a complete graph on {n} nodes)'
         )
+    device = blocked[0].device
     if num_neg_samples == 0:
-        return torch.empty(2, 0, dtype=torch.long, device=blocked.device)
+        return torch.empty(2, 0, dtype=torch.long, device=device)
     if kind == 'bitmap':
-        return _by_rejection(blocked, n, free, num_neg_samples, generator)
-    index = torch.randint(
-        0, free, (num_neg_samples,), generator=generator, device=blocked.device
-    )
-    ids = index + torch.searchsorted(blocked, index, right=True)
-    row, col = ids // (n - 1), ids % (n - 1)
+        ids = _by_rejection(kind, blocked, n * n, free, num_neg_samples, generator)
+        return torch.stack([ids.div(n, rounding_mode='floor'), ids.remainder(n)])
+    if kind == 'hashed':
+        total = n * (n - 1)
+        ids = _by_rejection(kind, blocked, total, free, num_neg_samples, generator)
+    else:
+        ids = torch.randint(
+            0, free, (num_neg_samples,), generator=generator, device=device
+        )
+        ids += torch.searchsorted(blocked[0], ids, right=True)
+    row, col = ids.div(n - 1, rounding_mode='floor'), ids.remainder(n - 1)
     return torch.stack([row, col + (col >= row).long()])
 
 
-__all__ = ['BITMAP_MAX_PAIRS', 'fast_negative_sampling']
+__all__ = [
+    'BITMAP_MAX_PAIRS',
+    'DENSE_SHARE',
+    'HASH_BITS_PER_ID',
+    'fast_negative_sampling',
+]

@@ -174,14 +174,20 @@ def test_vgae_loss_is_recon_plus_kl_over_n():
     assert torch.allclose(explicit, model.dense_recon_loss(z, edge_index))
 
 
-@pytest.mark.parametrize('bitmap', [True, False], ids=['bitmap', 'sorted-ids'])
-def test_fast_negative_sampling_properties(bitmap, monkeypatch):
+@pytest.mark.parametrize('mode', ['bitmap', 'hashed', 'collisions', 'gaps'])
+def test_fast_negative_sampling_properties(mode, monkeypatch):
     import gvae_ext.nn._fast_negatives as fast
 
-    monkeypatch.setattr(fast, 'BITMAP_MAX_PAIRS', 2**28 if bitmap else 0)
+    if mode != 'bitmap':
+        monkeypatch.setattr(fast, 'BITMAP_MAX_PAIRS', 0)
+    if mode == 'collisions':  # a useless hash: every candidate is checked exactly
+        monkeypatch.setattr(fast, '_hash', lambda ids, bits: ids & 1)
+    if mode == 'gaps':
+        monkeypatch.setattr(fast, 'DENSE_SHARE', 1.0)
     edge_index, _ = random_graph(n=12, e=30)
     edge_index = edge_index.clone()  # a fresh tensor: no cache entry yet
-    assert fast._blocked(edge_index, 12)[0] == ('bitmap' if bitmap else 'gaps')
+    kind = {'collisions': 'hashed'}.get(mode, mode)
+    assert fast._blocked(edge_index, 12)[0] == kind
     n = 12
     g = torch.Generator().manual_seed(0)
     neg = fast_negative_sampling(edge_index, n, 30000, generator=g)
@@ -204,6 +210,40 @@ def test_fast_negative_sampling_properties(bitmap, monkeypatch):
     )
     assert torch.equal(neg, again)
     assert fast_negative_sampling(edge_index, n, 0).shape == (2, 0)
+
+
+@pytest.mark.parametrize('device', DEVICES)
+def test_fast_negative_sampling_hashed_on_a_large_graph(device):
+    import gvae_ext.nn._fast_negatives as fast
+
+    n = 20_000  # n * n > BITMAP_MAX_PAIRS: the hashed bitmap
+    g = torch.Generator().manual_seed(3)
+    edge_index = torch.randint(0, n, (2, 60_000), generator=g).to(device)
+    assert fast._blocked(edge_index, n)[0] == 'hashed'
+    gen = torch.Generator(device).manual_seed(0)
+    neg = fast_negative_sampling(edge_index, n, 200_000, generator=gen)
+    assert neg.shape == (2, 200_000) and neg.device == edge_index.device
+    assert bool((neg[0] != neg[1]).all())
+    blocked = torch.unique(edge_index[0] * n + edge_index[1])
+    assert not bool(torch.isin(neg[0] * n + neg[1], blocked).any())
+    # rows and columns uniform: each of 20 bins within 6 sd of its mean
+    for side in neg:
+        counts = torch.bincount(side // (n // 20), minlength=20).double()
+        assert bool(((counts - 10_000).abs() < 6 * 10_000**0.5).all())
+
+
+def test_fast_negative_sampling_dense_graph_uses_the_rank_trick():
+    import gvae_ext.nn._fast_negatives as fast
+
+    n = 40
+    pairs = torch.combinations(torch.arange(n)).t()
+    edge_index = torch.cat([pairs, pairs.flip(0)], 1)[:, 6:]  # 6 ordered pairs free
+    assert fast._blocked(edge_index, n)[0] == 'gaps'
+    neg = fast_negative_sampling(edge_index, n, 600)
+    expected = {
+        tuple(p) for p in torch.cat([pairs, pairs.flip(0)], 1)[:, :6].t().tolist()
+    }
+    assert set(map(tuple, neg.t().tolist())) == expected
 
 
 def test_exact_negative_sampling_mode():
