@@ -214,9 +214,8 @@ def pair_logits(
     )
 
 
-# Pairs scored at once by the fused sampled objective (bounds its [chunk, d]
-# temporaries).
-PAIR_CHUNK = 2**18
+# Elements of the [chunk, d] temporaries of the fused sampled objective.
+PAIR_CHUNK_ELEMENTS = 2**22
 
 
 class _InnerProductBCE(torch.autograd.Function):
@@ -233,11 +232,12 @@ class _InnerProductBCE(torch.autograd.Function):
         n, num_pos, num_neg = z.size(0), pos.row.numel(), neg.size(1)
         grad = torch.zeros(z.shape, dtype=z.dtype, device=z.device) if want else None
         pos_sum, neg_sum = z.new_zeros(()), z.new_zeros(())
+        ones = z.new_ones(z.size(1))  # row sums as a matrix-vector product
         pos_grad = z.new_empty(num_pos) if want else None
         for start in range(0, num_pos, chunk):
             part = slice(start, start + chunk)
             zr = z.index_select(0, pos.row[part])
-            logit = zr.mul_(z.index_select(0, pos.col[part])).sum(dim=-1)
+            logit = zr.mul_(z.index_select(0, pos.col[part])) @ ones
             pos_sum += F.logsigmoid(logit).sum()
             if want:  # d(-log sigmoid(x))/dx = sigmoid(x) - 1
                 pos_grad[part] = torch.sigmoid(logit).sub_(1.0).div_(num_pos)
@@ -246,7 +246,7 @@ class _InnerProductBCE(torch.autograd.Function):
             part = slice(start, start + chunk)
             row, col = neg_row[part], neg_col[part]
             zr, zc = z.index_select(0, row), z.index_select(0, col)
-            logit = (zr * zc).sum(dim=-1)
+            logit = (zr * zc) @ ones
             neg_sum += F.logsigmoid(-logit).sum()
             if want:  # d(-log(1 - sigmoid(x)))/dx = sigmoid(x)
                 g = torch.sigmoid(logit).div_(num_neg).unsqueeze(-1)
@@ -269,16 +269,19 @@ def sampled_objective(
     pos_edge_index: Tensor,
     neg_edge_index: Tensor,
     *,
-    chunk_size: int = PAIR_CHUNK,
+    chunk_size: Optional[int] = None,
 ) -> Tensor:
     r"""Unchecked :func:`sampled_recon_loss` of :obj:`decoder`'s logits for
     the positive and negative pairs. For an :class:`InnerProductDecoder` the
     whole loss is one fused autograd node with the positives'
     :class:`PairIndex` cached per :obj:`pos_edge_index`
     (:func:`positive_pair_index`), evaluated :obj:`chunk_size` pairs at a
-    time (not twice differentiable); other decoders go through
-    :func:`pair_logits`."""
+    time (default: :obj:`PAIR_CHUNK_ELEMENTS // channels`; not twice
+    differentiable); other decoders go through :func:`pair_logits`."""
     if isinstance(decoder, InnerProductDecoder):
+        if chunk_size is None:
+            chunk_size = max(1, PAIR_CHUNK_ELEMENTS // max(1, z.size(1)))
+        chunk_size = check_positive_int(chunk_size, 'chunk_size')
         n = z.size(0)
         index = _CACHE.get(
             pos_edge_index,
@@ -329,7 +332,7 @@ __all__ = [
     'sampled_recon_loss',
     'pair_logits',
     'sampled_objective',
-    'PAIR_CHUNK',
+    'PAIR_CHUNK_ELEMENTS',
     'positive_pair_index',
     'dense_objective',
     'fast_negative_sampling',

@@ -81,3 +81,10 @@ def test_sampled_objective_other_decoders_use_pair_logits():
     zp = 0.5 * (z[pos[0]] * z[pos[1]]).sum(-1)
     zn = 0.5 * (z[neg[0]] * z[neg[1]]).sum(-1)
     assert torch.allclose(expected, sampled_recon_loss(zp, zn))
+
+
+def test_sampled_objective_rejects_a_bad_chunk_size():
+    pos, neg = _graph('cpu')
+    z = torch.randn(12, 8)
+    with pytest.raises(ValueError, match="'chunk_size' must be a positive"):
+        sampled_objective(InnerProductDecoder(), z, pos, neg, chunk_size=0)
