@@ -1,0 +1,81 @@
+r"""The shared core of :func:`~gvae_ext.link.split.split_edges` and
+:class:`~gvae_ext.link.transform.LinkSplit` (private helpers).
+
+:func:`split_ids` validates the input, deduplicates the edges into sorted pair
+ids (see :mod:`gvae_ext.link._pairs`), shuffles them and draws the held-out
+negatives; the other helpers turn those ids back into ``[2, k]`` pairs.
+"""
+
+from typing import NamedTuple, Optional, Union
+
+import torch
+from torch import Tensor
+
+from gvae_ext._checks import check_edge_index, check_fraction_or_count
+from gvae_ext.link import _pairs
+from gvae_ext.link.negative import check_generator_device
+
+Count = Union[int, float]
+
+
+class SplitIds(NamedTuple):
+    kind: str
+    num_nodes: int
+    blocked: Tensor  # sorted pair ids of the edges
+    perm: Tensor  # the shuffle: val, then test, then train
+    neg: Tensor  # pair ids of the val negatives, then the test negatives
+    num_val: int
+    num_test: int
+
+
+def split_ids(
+    edge_index: Tensor,
+    num_nodes: Optional[int],
+    num_val: Count,
+    num_test: Count,
+    is_undirected: bool,
+    generator: Optional[torch.Generator],
+) -> SplitIds:
+    if isinstance(num_nodes, (tuple, list)):
+        raise ValueError(f"'num_nodes' must be an int (got {num_nodes!r})")
+    num_nodes = check_edge_index(edge_index, num_nodes)
+    check_generator_device(generator, edge_index.device)
+    kind = 'undirected' if is_undirected else 'directed'
+    _pairs.check_space(num_nodes * num_nodes, 'num_nodes', num_nodes)
+    size = torch.tensor([num_nodes], device=edge_index.device)
+    row, col = edge_index.long()
+    blocked, free, _ = _pairs.blocked_ids(kind, row, col, None, size, size)
+    num_edges = blocked.numel()
+    n_val = check_fraction_or_count(num_val, 'num_val', total=num_edges)
+    n_test = check_fraction_or_count(num_test, 'num_test', total=num_edges)
+    num_train = num_edges - n_val - n_test
+    if num_train <= 0:
+        raise ValueError(
+            f'Insufficient number of edges for training (num_train={num_train})'
+        )
+    if n_val + n_test > int(free[0]):
+        raise ValueError(
+            f"'num_val' and 'num_test' need {n_val + n_test} negative pairs but "
+            f'the graph has only {int(free[0])} non-edges (got num_val={num_val}, '
+            f'num_test={num_test})'
+        )
+    perm = torch.randperm(num_edges, generator=generator, device=blocked.device)
+    neg, _ = _pairs.sample_free(
+        blocked, free, free.new_full((1,), n_val + n_test), generator
+    )
+    return SplitIds(kind, num_nodes, blocked, perm, neg, n_val, n_test)
+
+
+def positives(split: SplitIds, start: int, end: Optional[int] = None) -> Tensor:
+    return pairs_of(split, split.blocked[split.perm[start:end]])
+
+
+def pairs_of(split: SplitIds, ids: Tensor) -> Tensor:
+    n = split.num_nodes
+    return torch.stack(_pairs.decode(split.kind, ids, n, n), dim=0)
+
+
+def both_ways(edge_index: Tensor, is_undirected: bool) -> Tensor:
+    if not is_undirected:
+        return edge_index
+    return torch.cat([edge_index, edge_index.flip(0)], dim=1)
