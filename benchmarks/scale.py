@@ -19,11 +19,19 @@ MB`` is the peak RSS of the whole process (setup and warm-up epoch
 included); ``train MB`` is the peak of the timed epochs alone (the high-water
 mark is reset after the setup; inputs included).
 
+With ``--batch-size B`` one more case, ``minibatch:B:K1,K2:M``, trains the
+same VGAE with :func:`gvae_ext.minibatch.minibatch_epoch` (own sampler,
+fan-outs ``--num-neighbors K1,K2``, default 10,10) on ``--max-batches M``
+batches of B undirected training pairs (default 5; a fixed random subset of
+the pairs); its s/epoch is the time of those batches scaled to all pairs (an
+estimate), its MB columns are measured as for the other cases.
+
 Usage::
 
     python3 benchmarks/scale.py --sizes 1e5 --threads 1
     python3 benchmarks/scale.py --sizes 1e5,1e6 --threads 1 --repeat 3
     python3 benchmarks/scale.py --device cuda --sizes 1e6
+    python3 benchmarks/scale.py --sizes 1e6 --methods gvae_ext --batch-size 2048
 """
 
 import sys
@@ -52,6 +60,7 @@ COLUMNS = [
     'PyG train MB',
 ]
 LABELS = {'gvae_ext': 'ours', 'pyg': 'PyG', 'pyg-cached': 'PyG cached'}
+MB_COLUMNS = ['mini-batch s/epoch (est.)', 'mini-batch peak MB', 'mini-batch train MB']
 
 
 def _pyg_model(cached: bool):
@@ -92,6 +101,8 @@ def setup(path: str, method: str, device: str, seed: int = 0):
         model = VGAE(VariationalGCNEncoder(FEATURES, HIDDEN, LATENT))
     elif method in ('pyg', 'pyg-cached'):
         model = _pyg_model(cached=method == 'pyg-cached')
+    elif method.startswith('minibatch:'):
+        return _minibatch_setup(edge_index, n, x, method, device, seed)
     else:
         raise ValueError(f"'method' must be one of {METHODS} (got {method!r})")
     model = model.to(device)
@@ -114,6 +125,39 @@ def setup(path: str, method: str, device: str, seed: int = 0):
     return epoch
 
 
+def _minibatch_setup(edge_index, n, x, method, device, seed):
+    import torch
+
+    from gvae_ext.minibatch import minibatch_epoch
+    from gvae_ext.nn.autoencoder import VGAE
+    from gvae_ext.nn.encoders import VariationalGCNEncoder
+    from gvae_ext.sampler import NeighborSampler
+
+    _, batch_size, fanouts, max_batches = method.split(':')
+    batch_size, max_batches = int(batch_size), int(max_batches)
+    fanouts = [int(k) for k in fanouts.split(',')]
+    model = VGAE(VariationalGCNEncoder(FEATURES, HIDDEN, LATENT)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    sampler = NeighborSampler(edge_index, n, fanouts)
+    pairs = edge_index[:, edge_index[0] < edge_index[1]]
+    gen = torch.Generator(device=device).manual_seed(seed)
+    keep = torch.randperm(pairs.size(1), generator=gen, device=pairs.device)
+    subset = pairs[:, keep[: batch_size * max_batches]]
+
+    def epoch():
+        loss = minibatch_epoch(
+            model, x, sampler, subset, optimizer, batch_size=batch_size, generator=gen
+        )
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        return dict(
+            edges=edge_index.size(1), loss=loss, scale=pairs.size(1) / subset.size(1)
+        )
+
+    epoch()  # warm-up
+    return epoch
+
+
 def make_row(size, kind, res):
     row = dict(nodes=size, graph=kind)
     for method, label in LABELS.items():
@@ -127,6 +171,16 @@ def make_row(size, kind, res):
         row[f'{label} s/epoch'] = value['seconds']
         row[f'{label} peak MB'] = max(value['setup_rss_mb'], value['peak_rss_mb'])
         row[f'{label} train MB'] = value['peak_rss_mb']
+    for method, value in res.items():
+        if not method.startswith('minibatch:'):
+            continue
+        if 'error' in value:
+            row[MB_COLUMNS[0]] = 'error: ' + value['error'][:60]
+            continue
+        row['edges'] = value['edges']
+        row[MB_COLUMNS[0]] = value['seconds'] * value['scale']
+        row[MB_COLUMNS[1]] = max(value['setup_rss_mb'], value['peak_rss_mb'])
+        row[MB_COLUMNS[2]] = value['peak_rss_mb']
     ours, pyg = res.get('gvae_ext', {}), res.get('pyg', {})
     if 'seconds' in ours and 'seconds' in pyg:
         row['speed-up'] = f'{pyg["seconds"] / ours["seconds"]:.1f}x'
@@ -139,14 +193,24 @@ def main(argv=None) -> None:
     parser.add_argument(
         '--methods', default=','.join(METHODS), help=f'subset of {METHODS}'
     )
+    parser.add_argument(
+        '--batch-size', type=int, default=0, help='add a mini-batch case (0: none)'
+    )
+    parser.add_argument('--num-neighbors', default='10,10', help='its fan-outs')
+    parser.add_argument('--max-batches', type=int, default=5, help='its timed batches')
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(',') if m]
     for method in methods:
         if method not in METHODS:
             parser.error(f"'--methods' must be a subset of {METHODS} (got {method!r})")
+    columns = COLUMNS
+    if args.batch_size > 0:
+        spec = (args.batch_size, args.num_neighbors, args.max_batches)
+        methods.append('minibatch:{}:{}:{}'.format(*spec))
+        columns = COLUMNS + MB_COLUMNS
     target = f'benchmarks.{NAME}:setup'
-    rows = run_grid(target, methods, args, make_row, COLUMNS)
-    finish(NAME, args, rows, COLUMNS)
+    rows = run_grid(target, methods, args, make_row, columns)
+    finish(NAME, args, rows, columns)
 
 
 if __name__ == '__main__':

@@ -65,10 +65,34 @@ def _add_fit_parser(sub) -> None:
     p.add_argument(
         '--objective',
         default=None,
-        choices=['dense', 'sampled'],
+        choices=['dense', 'sampled', 'fastgae'],
         help='reconstruction objective (graphs)',
     )
-    p.add_argument('--batch-size', type=int, default=None, help='mini-batch size (vae)')
+    p.add_argument(
+        '--fastgae-nodes',
+        type=int,
+        default=None,
+        help='nodes sampled per epoch by --objective fastgae (default: 2048)',
+    )
+    p.add_argument(
+        '--fastgae-alpha',
+        type=float,
+        default=None,
+        help='degree exponent of the fastgae node sample (default: 1.0)',
+    )
+    p.add_argument(
+        '--batch-size',
+        type=int,
+        default=None,
+        help='mini-batch size: samples (vae, default 128) or training pairs per '
+        'step on sampled neighbourhoods (graphs, default 0 = full batch)',
+    )
+    p.add_argument(
+        '--num-neighbors',
+        default=None,
+        metavar='K1,K2',
+        help='fan-out per GCN layer with --batch-size, -1 = all (default: 10,10)',
+    )
     p.add_argument(
         '--iw-samples',
         type=int,
@@ -133,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fanouts(text: Optional[str]) -> Optional[List[int]]:
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.split(',')]
+    except ValueError:
+        raise ValueError(
+            f"'--num-neighbors' must be comma-separated integers (got {text!r})"
+        ) from None
+
+
 def _fit_graph(args) -> dict:
     import numpy as np
 
@@ -148,7 +183,11 @@ def _fit_graph(args) -> dict:
         epochs=args.epochs,
         lr=args.lr,
         objective=args.objective,
+        fastgae_nodes=args.fastgae_nodes,
+        fastgae_alpha=args.fastgae_alpha,
         device=args.device,
+        batch_size=args.batch_size,
+        num_neighbors=_fanouts(args.num_neighbors),
     )
     data = load_dataset(args.dataset, root=args.root, features=args.features)
     if args.featureless or getattr(data, 'x', None) is None:

@@ -14,12 +14,12 @@ r"""Training configurations: :class:`FitConfig` and the named presets.
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import torch
 
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
-OBJECTIVES = ('dense', 'sampled')
+OBJECTIVES = ('dense', 'sampled', 'fastgae')
 SELECTIONS = ('last', 'val_auc')
 
 PRESETS: Dict[str, Dict[str, Any]] = {
@@ -77,8 +77,13 @@ class FitConfig:
     selection: str = 'last'
     num_val: float = 0.05
     num_test: float = 0.1
+    batch_size: int = 0
+    num_neighbors: Tuple[int, ...] = (10, 10)
+    sampler: str = 'auto'
     device: str = 'cpu'
     max_dense_nodes: int = 30_000
+    fastgae_nodes: int = 2048
+    fastgae_alpha: float = 1.0
 
     @classmethod
     def from_preset(cls, preset: str = DEFAULT_PRESET, **overrides) -> 'FitConfig':
@@ -118,9 +123,48 @@ class FitConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
                 raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
+        nodes, alpha = self.fastgae_nodes, self.fastgae_alpha
+        if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1:
+            raise ValueError(
+                f"'fastgae_nodes' must be a positive integer (got {nodes!r})"
+            )
+        number = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+        if not (number and math.isfinite(alpha) and alpha >= 0):
+            raise ValueError(
+                f"'fastgae_alpha' must be finite and non-negative (got {alpha!r})"
+            )
+        _check_minibatch(self)
         if self.device.startswith('cuda') and not torch.cuda.is_available():
             raise ValueError(f"'device' is {self.device!r} but CUDA is not available")
 
     @property
     def variational(self) -> bool:
         return self.model.startswith('vgae')
+
+
+SAMPLERS = ('auto', 'own', 'pyg')
+
+
+def _check_minibatch(config: FitConfig) -> None:
+    r"""Validate the mini-batch fields (:mod:`gvae_ext.minibatch`)."""
+    from gvae_ext.sampler import check_num_neighbors
+
+    size = config.batch_size
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError(
+            f"'batch_size' must be a non-negative integer, 0 for full batch (got {size!r})"
+        )
+    hops = check_num_neighbors(config.num_neighbors)
+    if len(hops) != 2:
+        raise ValueError(
+            "'num_neighbors' must give one fan-out per GCN layer (2) "
+            f'(got {list(hops)})'
+        )
+    if config.sampler not in SAMPLERS:
+        raise ValueError(
+            f"'sampler' must be one of {SAMPLERS} (got {config.sampler!r})"
+        )
+    if size > 0 and config.objective != 'sampled':
+        raise ValueError(
+            f"'batch_size' > 0 needs the 'sampled' objective (got {config.objective!r})"
+        )

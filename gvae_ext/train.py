@@ -31,6 +31,7 @@ from gvae_ext.config import (  # noqa: F401  (re-exported)
 )
 from gvae_ext.datasets._graph import check_data
 from gvae_ext.link.split import EdgeSplit, split_edges
+from gvae_ext.minibatch import MiniBatchTrainer
 from gvae_ext.nn.autoencoder import GAE, VGAE
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
 
@@ -73,7 +74,11 @@ def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
         encoder = GCNEncoder(**sizes, **drop)
     cls = VGAE if config.variational else GAE
     return cls(
-        encoder, objective=config.objective, max_dense_nodes=config.max_dense_nodes
+        encoder,
+        objective=config.objective,
+        max_dense_nodes=config.max_dense_nodes,
+        fastgae_nodes=config.fastgae_nodes,
+        fastgae_alpha=config.fastgae_alpha,
     )
 
 
@@ -158,8 +163,10 @@ class Replica:
 
 
 def _objective(model, config, z, train_edges, target, weight: float) -> Tensor:
-    if config.objective == 'dense':
-        # Kipf's weighted full-adjacency BCE (+ KL/N for a VGAE).
+    if config.objective != 'sampled':
+        # Kipf's weighted BCE over the full adjacency ('dense') or over the
+        # subgraph of a degree-biased node sample ('fastgae'; the sample is
+        # drawn from the global RNG seeded with config.seed) (+ KL/N).
         return model.loss(z, train_edges)
     # The sampled objective on this process's pairs (+ KL/N for a VGAE).
     loss = weight * model.recon_loss(z, target)
@@ -204,6 +211,11 @@ def run_training(
     # The loss reconstructs each training pair once (the decoder is symmetric).
     train_pairs = _undirected_pairs(train_edges)
     mask_gen = torch.Generator().manual_seed(config.seed + 1)
+    minibatch = None
+    if config.batch_size > 0:  # sampled neighbourhoods (gvae_ext.minibatch)
+        minibatch = MiniBatchTrainer(
+            config, x, train_edges, train_pairs, world_size=replica.world_size
+        )
 
     model = build_model(config, _in_channels(x, num_nodes)).to(device)
     target, weight = replica.setup(model, train_pairs, config.seed)
@@ -224,16 +236,19 @@ def run_training(
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        optimizer.zero_grad()
+        graph = train_edges
         if config.edge_mask > 0:
-            z = model.encode(x, _mask_edges(train_pairs, config.edge_mask, mask_gen))
+            graph = _mask_edges(train_pairs, config.edge_mask, mask_gen)
+        if minibatch is not None:
+            loss_value = minibatch.epoch(model, optimizer, graph, num_nodes)
         else:
-            z = model.encode(x, train_edges)
-        loss = _objective(model, config, z, train_edges, target, weight)
-        loss.backward()
-        replica.sync_gradients(params)
-        optimizer.step()
-        loss_value = replica.mean_loss(loss)
+            optimizer.zero_grad()
+            z = model.encode(x, graph)
+            loss = _objective(model, config, z, train_edges, target, weight)
+            loss.backward()
+            replica.sync_gradients(params)
+            optimizer.step()
+            loss_value = replica.mean_loss(loss)
         _sync(device)
         epoch_times.append(time.perf_counter() - t0)
         if not lead:

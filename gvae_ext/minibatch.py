@@ -1,0 +1,325 @@
+r"""Mini-batch training of the graph autoencoders on sampled neighbourhoods.
+
+For graphs whose full-batch activations do not fit, :func:`minibatch_epoch`
+trains on batches of positive training pairs. For each batch it
+
+1. draws as many negatives, uniform non-edges of the training graph
+   (:func:`~gvae_ext.nn.objectives.fast_negative_sampling`, i.i.d. like the
+   full-batch sampled objective, or distinct pairs with
+   :obj:`neg_sampling='exact'`),
+2. takes the endpoints of both as the seed nodes and samples their k-hop
+   neighbourhood (one hop per GCN layer) with a :class:`NeighborSampler`,
+3. encodes the subgraph with the sampled propagation matrix
+   (:func:`~gvae_ext.sampler.sampled_gcn_adjacency`: the full graph's degrees,
+   an unbiased estimate of the full-batch propagation; exact with fan-out
+   :obj:`-1`) and the features of its nodes (for identity features,
+   :obj:`x=None`, the one-hot rows of the subgraph's nodes, so the first
+   layer reads the rows of :math:`W_0` it needs),
+4. minimises the sampled reconstruction loss of the batch plus, for a VGAE,
+   :math:`\frac{1}{N}` times the mean KL of the seeds.
+
+The KL scaling keeps the full-batch objective of :func:`gvae_ext.train.fit`
+(mean reconstruction loss :math:`+ \frac{1}{N}` mean KL over all :math:`N`
+nodes, as in Kipf's code and PyG's example): the mean over the seeds
+estimates the mean over all nodes, and :math:`N` stays the full graph's
+size, not the subgraph's. Only the seeds' :obj:`mu`/:obj:`logstd` enter
+it: the outer hops' rows see only part of their neighbourhood.
+
+Sampling backends (:func:`make_sampler`): :obj:`'own'` is
+:class:`gvae_ext.sampler.NeighborSampler` (torch-native, CPU and CUDA,
+seeded by :obj:`generator`); :obj:`'pyg'` is PyG's
+:class:`torch_geometric.sampler.NeighborSampler`, the sampling engine of
+:class:`~torch_geometric.loader.LinkNeighborLoader` (CPU; needs ``pyg-lib``
+or ``torch-sparse``; draws from torch's global RNG, so
+:func:`torch.manual_seed` rather than :obj:`generator` makes it
+reproducible). :obj:`'auto'` takes PyG's where its backend is installed and
+the graph is on the CPU, and ours otherwise. Both feed the same batches,
+negatives and propagation matrix, so they differ only in which neighbours
+are drawn.
+"""
+
+import warnings
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from gvae_ext._checks import check_edge_index, check_features, check_positive_int
+from gvae_ext._spmm import SPARSE_LAYOUTS, csr_tensor, to_csr
+from gvae_ext.link.negative import negative_sampling
+from gvae_ext.nn._fast_negatives import fast_negative_sampling
+from gvae_ext.sampler import (
+    NeighborSampler,
+    SampledSubgraph,
+    _device_generator,
+    _expand,
+    link_batches,
+)
+from gvae_ext.sparse import SPARSE_FEATURE_DENSITY
+
+BACKENDS = ('auto', 'own', 'pyg')
+NEG_SAMPLING = ('fast', 'exact')
+
+
+def pyg_sampling_available() -> bool:
+    r"""Whether PyG's neighbour sampling has a backend (``pyg-lib`` or
+    ``torch-sparse``), read from :mod:`torch_geometric.typing` at call time."""
+    import torch_geometric.typing as pyg_typing
+
+    return bool(pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE)
+
+
+class PyGNeighborSampler(NeighborSampler):
+    r""":class:`~gvae_ext.sampler.NeighborSampler`'s interface on top of PyG's
+    :class:`torch_geometric.sampler.NeighborSampler` (directional subgraphs,
+    no replacement), built on the cleaned CSR graph (duplicates and
+    self-loops removed) on the CPU. :obj:`generator` is ignored: PyG draws
+    from torch's global RNG. Seeds on another device make a round trip
+    through the CPU. Arguments as in the parent class."""
+
+    def __init__(self, edge_index: Tensor, num_nodes=None, num_neighbors=(10, 10)):
+        if not pyg_sampling_available():
+            raise ValueError(
+                "'backend' 'pyg' needs PyG's sampling backend, 'pyg-lib' or "
+                "'torch-sparse' (got neither installed)"
+            )
+        super().__init__(edge_index, num_nodes, num_neighbors)
+        from torch_geometric.data import Data
+        from torch_geometric.sampler import NeighborSampler as PyGSampler
+
+        target = torch.repeat_interleave(
+            torch.arange(self.num_nodes, device=self.device), self.degree
+        )
+        graph = Data(
+            edge_index=torch.stack([self.col, target]).cpu(), num_nodes=self.num_nodes
+        )
+        with warnings.catch_warnings():  # 'torch-sparse' without 'pyg-lib'
+            warnings.filterwarnings('ignore', message='.*pyg-lib.*deprecated')
+            self._pyg = PyGSampler(graph, list(self.num_neighbors))
+
+    def sample(self, seeds: Tensor, *, generator=None) -> SampledSubgraph:
+        from torch_geometric.sampler import NodeSamplerInput
+
+        seeds = self._check_seeds(seeds)[0]
+        out = self._pyg.sample_from_nodes(NodeSamplerInput(None, seeds.cpu()))
+        edge_index = torch.stack([out.row, out.col]).to(self.device)
+        counts = out.num_sampled_nodes
+        counts = None if counts is None else [int(c) for c in counts]
+        return SampledSubgraph(
+            out.node.to(self.device), edge_index, int(seeds.numel()), counts
+        )
+
+
+def make_sampler(
+    edge_index: Tensor,
+    num_nodes: Optional[int] = None,
+    num_neighbors: Sequence[int] = (10, 10),
+    *,
+    backend: str = 'auto',
+    generator: Optional[torch.Generator] = None,
+) -> NeighborSampler:
+    r"""A neighbour sampler of the chosen :obj:`backend` (module docstring).
+
+    Args:
+        edge_index (LongTensor): The message-passing graph, :obj:`[2, E]`.
+        num_nodes (int, optional): The number of nodes. (default: :obj:`None`)
+        num_neighbors (Sequence[int], optional): Fan-out per hop, :obj:`-1`
+            for all. (default: :obj:`(10, 10)`)
+        backend (str, optional): :obj:`'auto'`, :obj:`'own'` or :obj:`'pyg'`.
+            (default: :obj:`'auto'`)
+        generator (torch.Generator, optional): Default generator of the own
+            sampler. (default: :obj:`None`)
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"'backend' must be one of {BACKENDS} (got {backend!r})")
+    if backend == 'auto':
+        use_pyg = pyg_sampling_available() and edge_index.device.type == 'cpu'
+        backend = 'pyg' if use_pyg else 'own'
+    if backend == 'pyg':
+        return PyGNeighborSampler(edge_index, num_nodes, num_neighbors)
+    return NeighborSampler(edge_index, num_nodes, num_neighbors, generator=generator)
+
+
+def subgraph_features(x: Optional[Tensor], node: Tensor, num_nodes: int) -> Tensor:
+    r"""The feature rows of :obj:`node`: :obj:`x[node]` for dense features, the
+    same rows as CSR for sparse ones, and for :obj:`x=None` (identity
+    features) the one-hot CSR matrix :obj:`[len(node), num_nodes]`."""
+    num = node.numel()
+    if x is None:
+        crow = torch.arange(num + 1, device=node.device)
+        ones = torch.ones(num, device=node.device)
+        return csr_tensor(crow, node, ones, (num, num_nodes))
+    if x.layout == torch.strided:
+        return x.index_select(0, node)
+    if x.layout != torch.sparse_csr:
+        x = to_csr(x)
+    crow = x.crow_indices()
+    start = crow[node]
+    deg = crow[node + 1] - start
+    _, pos = _expand(start, deg)
+    new_crow = torch.cat([deg.new_zeros(1), torch.cumsum(deg, 0)])
+    values = x.values()[pos]
+    return csr_tensor(new_crow, x.col_indices()[pos], values, (num, x.size(1)))
+
+
+def _features(x: Optional[Tensor], num_nodes: int) -> Optional[Tensor]:
+    # Validated once; sparse or mostly-zero features become CSR once, so
+    # that each batch gathers rows of a CSR matrix (the encoder would convert
+    # every batch's dense rows otherwise; the products are the same).
+    if x is None:
+        return None
+    check_features(x, num_nodes)
+    if x.layout in SPARSE_LAYOUTS:
+        return x if x.layout == torch.sparse_csr else to_csr(x)
+    if x.requires_grad or x.numel() == 0:
+        return x
+    if int(torch.count_nonzero(x)) < SPARSE_FEATURE_DENSITY * x.numel():
+        return to_csr(x)
+    return x
+
+
+def _negatives(edge_index, num_nodes: int, count: int, how: str, generator):
+    if how == 'fast':
+        return fast_negative_sampling(edge_index, num_nodes, count, generator=generator)
+    return negative_sampling(edge_index, num_nodes, count, generator=generator)
+
+
+def minibatch_epoch(
+    model: torch.nn.Module,
+    x: Optional[Tensor],
+    sampler: NeighborSampler,
+    pairs: Tensor,
+    optimizer: torch.optim.Optimizer,
+    *,
+    batch_size: int,
+    variational: Optional[bool] = None,
+    generator: Optional[torch.Generator] = None,
+    neg_sampling: str = 'fast',
+    neg_edge_index: Optional[Tensor] = None,
+) -> float:
+    r"""One epoch of mini-batch training (module docstring); returns the mean
+    batch loss, weighted by the batch sizes.
+
+    Args:
+        model (torch.nn.Module): A :class:`~gvae_ext.nn.autoencoder.GAE` or
+            :class:`~gvae_ext.nn.autoencoder.VGAE` (or PyG's) whose encoder
+            accepts a sparse adjacency (as :mod:`gvae_ext.nn.encoders` do).
+        x (torch.Tensor, optional): Node features :obj:`[N, F]` (dense or
+            sparse), or :obj:`None` for identity features.
+        sampler (NeighborSampler): The sampler of the message-passing graph
+            (:func:`make_sampler`); one hop per GCN layer.
+        pairs (LongTensor): The positive training pairs, :obj:`[2, P]`.
+        optimizer (torch.optim.Optimizer): Stepped once per batch.
+        batch_size (int): Positive pairs per batch.
+        variational (bool, optional): Add the KL term. (default: whether the
+            model has :obj:`kl_loss`)
+        generator (torch.Generator, optional): Drives the shuffle, the
+            negatives and the own sampler, on the device of :obj:`pairs`.
+            (default: :obj:`None`)
+        neg_sampling (str, optional): :obj:`'fast'` (i.i.d. uniform
+            non-edges) or :obj:`'exact'` (distinct non-edges per batch).
+            (default: :obj:`'fast'`)
+        neg_edge_index (LongTensor, optional): The edges negatives avoid.
+            (default: :obj:`sampler.edge_index`)
+    """
+    if not isinstance(sampler, NeighborSampler):
+        raise TypeError(
+            f"'sampler' must be a NeighborSampler (got {type(sampler).__name__})"
+        )
+    num_nodes = sampler.num_nodes
+    check_edge_index(pairs, num_nodes, name='pairs', allow_empty=False)
+    batch_size = check_positive_int(batch_size, 'batch_size')
+    if neg_sampling not in NEG_SAMPLING:
+        raise ValueError(
+            f"'neg_sampling' must be one of {NEG_SAMPLING} (got {neg_sampling!r})"
+        )
+    generator = _device_generator(generator, pairs.device)
+    x = _features(x, num_nodes)
+    if variational is None:
+        variational = callable(getattr(model, 'kl_loss', None))
+    avoid = sampler.edge_index if neg_edge_index is None else neg_edge_index
+    dtype = next(model.parameters()).dtype
+    model.train()
+    total = torch.zeros((), device=pairs.device)
+    for pos in link_batches(pairs, batch_size, generator=generator):
+        count = pos.size(1)
+        neg = _negatives(avoid, num_nodes, count, neg_sampling, generator)
+        seeds, local = torch.unique(torch.cat([pos, neg], 1), return_inverse=True)
+        sub = sampler.sample(seeds, generator=generator)
+        adj = sampler.gcn_adjacency(sub, dtype)
+        optimizer.zero_grad()
+        z = model.encode(subgraph_features(x, sub.node, num_nodes), adj)
+        seeds_z = z[: sub.num_seeds]
+        loss = model.recon_loss(seeds_z, local[:, :count], local[:, count:])
+        if variational:
+            mu = model.__mu__[: sub.num_seeds]
+            logstd = model.__logstd__[: sub.num_seeds]
+            loss = loss + model.kl_loss(mu, logstd) / num_nodes
+        loss.backward()
+        optimizer.step()
+        total += loss.detach() * count
+    return float(total) / pairs.size(1)
+
+
+class MiniBatchTrainer:
+    r"""The mini-batch epochs of :func:`gvae_ext.train.run_training` for a
+    :class:`~gvae_ext.config.FitConfig` with :obj:`batch_size > 0`.
+
+    The sampler is built once, or every epoch when the epoch's
+    message-passing graph changes (edge masking); negatives avoid all
+    training edges; one generator on the data's device, seeded with
+    :obj:`config.seed + 2`, drives the batches, negatives and own sampler.
+    """
+
+    def __init__(self, config, x, train_edges, train_pairs, *, world_size: int = 1):
+        if config.objective != 'sampled':
+            raise ValueError(
+                "'batch_size' > 0 needs the 'sampled' objective "
+                f'(got {config.objective!r})'
+            )
+        if world_size > 1:
+            raise ValueError(
+                "'batch_size' > 0 is not supported with several processes "
+                f'(got world_size={world_size})'
+            )
+        self.config = config
+        self.x = _features(x, x.size(0)) if x is not None else None
+        self.train_edges = train_edges
+        self.train_pairs = train_pairs
+        self.generator = torch.Generator(device=train_edges.device)
+        self.generator.manual_seed(config.seed + 2)
+        self._graph, self._sampler = None, None
+
+    def epoch(self, model, optimizer, graph: Tensor, num_nodes: int) -> float:
+        r"""Train one epoch with :obj:`graph` as the message-passing graph."""
+        if graph is not self._graph:
+            self._graph = graph
+            self._sampler = make_sampler(
+                graph,
+                num_nodes,
+                self.config.num_neighbors,
+                backend=self.config.sampler,
+            )
+        return minibatch_epoch(
+            model,
+            self.x,
+            self._sampler,
+            self.train_pairs,
+            optimizer,
+            batch_size=self.config.batch_size,
+            variational=self.config.variational,
+            generator=self.generator,
+            neg_edge_index=self.train_edges,
+        )
+
+
+__all__ = [
+    'BACKENDS',
+    'NEG_SAMPLING',
+    'pyg_sampling_available',
+    'PyGNeighborSampler',
+    'make_sampler',
+    'subgraph_features',
+    'minibatch_epoch',
+    'MiniBatchTrainer',
+]
