@@ -5,7 +5,8 @@ Drop-ins for :class:`torch_geometric.nn.GAE` / :class:`~torch_geometric.nn.VGAE`
 (same method names and call pattern, any encoder taking :obj:`(x, edge_index)`
 works), with losses computed from logits, link metrics computed in torch on
 the tensors' device, exact seeded negative sampling, and Kipf's
-full-adjacency ("dense") objective next to PyG's sampled one.
+full-adjacency ("dense") objective and its node-sampled FastGAE variant
+next to PyG's sampled one.
 
 A PyG training loop runs unchanged::
 
@@ -26,6 +27,7 @@ from torch import Tensor
 from gvae_ext._checks import check_edge_index, check_generator, check_positive_int
 from gvae_ext.link.metrics import link_auc_ap
 from gvae_ext.link.negative import negative_sampling
+from gvae_ext.nn._fastgae import check_alpha, fastgae_recon_loss
 from gvae_ext.nn.decoders import InnerProductDecoder, check_embedding
 from gvae_ext.nn.objectives import (
     dense_objective,
@@ -34,7 +36,7 @@ from gvae_ext.nn.objectives import (
 )
 from gvae_ext.variational import kl_normal, reparameterize
 
-OBJECTIVES = ('sampled', 'dense')
+OBJECTIVES = ('sampled', 'dense', 'fastgae')
 NEG_SAMPLING = ('fast', 'exact')
 MAX_DENSE_NODES = 30_000
 
@@ -62,8 +64,9 @@ class GAE(torch.nn.Module):
         decoder (torch.nn.Module, optional): Maps :obj:`(z, edge_index,
             sigmoid)` to pair scores. (default: :class:`InnerProductDecoder`)
         objective (str, optional): The reconstruction objective of
-            :meth:`loss`: :obj:`'sampled'` (:meth:`recon_loss`) or
-            :obj:`'dense'` (:meth:`dense_recon_loss`). (default: :obj:`'sampled'`)
+            :meth:`loss`: :obj:`'sampled'` (:meth:`recon_loss`),
+            :obj:`'dense'` (:meth:`dense_recon_loss`) or :obj:`'fastgae'`
+            (:meth:`fastgae_recon_loss`). (default: :obj:`'sampled'`)
         max_dense_nodes (int, optional): The largest graph the :math:`O(N^2)`
             dense objective accepts. (default: :obj:`30000`)
         neg_sampling (str, optional): How :meth:`recon_loss` draws negatives
@@ -73,9 +76,14 @@ class GAE(torch.nn.Module):
             :func:`gvae_ext.link.negative.negative_sampling`).
             (default: :obj:`'fast'`)
         generator (torch.Generator, optional): The random generator of the
-            negative sampling (and of :math:`\epsilon` in :class:`VGAE`), on
+            negative sampling and the FastGAE node sample (and of
+            :math:`\epsilon` in :class:`VGAE`), on
             the device of the data; settable later as :obj:`model.generator`.
             (default: :obj:`None`)
+        fastgae_nodes (int, optional): The nodes sampled per step by
+            :obj:`'fastgae'`. (default: :obj:`2048`)
+        fastgae_alpha (float, optional): Its degree exponent :math:`\alpha`.
+            (default: :obj:`1.0`)
     """
 
     def __init__(
@@ -87,6 +95,8 @@ class GAE(torch.nn.Module):
         max_dense_nodes: int = MAX_DENSE_NODES,
         neg_sampling: str = 'fast',
         generator: Optional[torch.Generator] = None,
+        fastgae_nodes: int = 2048,
+        fastgae_alpha: float = 1.0,
     ):
         super().__init__()
         if not isinstance(encoder, torch.nn.Module):
@@ -98,6 +108,8 @@ class GAE(torch.nn.Module):
         self.objective = _choice(objective, 'objective', OBJECTIVES)
         self.max_dense_nodes = check_positive_int(max_dense_nodes, 'max_dense_nodes')
         self.neg_sampling = _choice(neg_sampling, 'neg_sampling', NEG_SAMPLING)
+        self.fastgae_nodes = check_positive_int(fastgae_nodes, 'fastgae_nodes')
+        self.fastgae_alpha = check_alpha(fastgae_alpha, 'fastgae_alpha')
         self.generator = check_generator(generator)
         GAE.reset_parameters(self)
 
@@ -191,6 +203,30 @@ class GAE(torch.nn.Module):
             chunk_size=chunk_size,
         )
 
+    def fastgae_recon_loss(
+        self,
+        z: Tensor,
+        pos_edge_index: Tensor,
+        *,
+        num_samples: Optional[int] = None,
+        alpha: Optional[float] = None,
+    ) -> Tensor:
+        r"""FastGAE's objective
+        (:func:`~gvae_ext.nn._fastgae.fastgae_recon_loss`): the dense
+        objective on the subgraph induced by :obj:`num_samples` nodes drawn
+        with probability :math:`\propto \deg^\alpha` (:obj:`generator`).
+        :obj:`num_samples` and :obj:`alpha` default to :obj:`fastgae_nodes`
+        and :obj:`fastgae_alpha`; with :obj:`num_samples >= N` it equals
+        :meth:`dense_recon_loss`."""
+        return fastgae_recon_loss(
+            self.decoder,
+            z,
+            pos_edge_index,
+            self.fastgae_nodes if num_samples is None else num_samples,
+            self.fastgae_alpha if alpha is None else alpha,
+            generator=self._generator(pos_edge_index.device),
+        )
+
     def loss(
         self,
         z: Tensor,
@@ -208,12 +244,14 @@ class GAE(torch.nn.Module):
             pos_edge_index (LongTensor): The training edges.
             neg_edge_index (LongTensor, optional): Negatives for
                 :obj:`'sampled'`. (default: :obj:`None`)
-            objective (str, optional): :obj:`'sampled'` or :obj:`'dense'`.
+            objective (str, optional): One of :obj:`OBJECTIVES`.
                 (default: the model's :obj:`objective`)
         """
         objective = _choice(objective or self.objective, 'objective', OBJECTIVES)
         if objective == 'dense':
             return self.dense_recon_loss(z, pos_edge_index)
+        if objective == 'fastgae':
+            return self.fastgae_recon_loss(z, pos_edge_index)
         return self.recon_loss(z, pos_edge_index, neg_edge_index)
 
     @torch.no_grad()
@@ -328,8 +366,10 @@ class VGAE(GAE):
         logstd: Optional[Tensor] = None,
     ) -> Tensor:
         r"""Reconstruction loss plus :math:`\frac{1}{N}` :meth:`kl_loss`, as in
-        the original and in PyG's example, for either objective. :obj:`mu`
-        and :obj:`logstd` default to those stored by :meth:`encode`."""
+        the original and in PyG's example, for every objective (with
+        :obj:`'fastgae'` too the KL is averaged over all :math:`N` nodes and
+        divided by :math:`N`, not by the sample size). :obj:`mu` and
+        :obj:`logstd` default to those stored by :meth:`encode`."""
         recon = super().loss(z, pos_edge_index, neg_edge_index, objective=objective)
         return recon + self.kl_loss(mu, logstd) / z.size(0)
 
