@@ -10,7 +10,10 @@ The public API, importable from the top level:
   metrics :func:`roc_auc_score`, :func:`average_precision_score`,
   :func:`link_auc_ap`, :func:`hits_at_k`, :func:`mrr`;
 * data -- :func:`load_cora`, :func:`load_dataset`, :func:`from_networkx`, ...;
-* training -- :func:`fit` with :class:`FitConfig`, :func:`save` / :func:`load`.
+* training -- :func:`fit` with :class:`FitConfig`, :func:`save` / :func:`load`;
+  mini-batches -- :class:`NeighborSampler`, :func:`link_batches`,
+  :func:`minibatch_epoch`; the FastGAE objective -- :func:`fastgae_recon_loss`,
+  :func:`degree_biased_sample`.
 """
 
 from gvae_ext.checkpoint import load, save
@@ -40,6 +43,7 @@ from gvae_ext.link import (
     split_edges,
     structured_negative_sampling,
 )
+from gvae_ext.minibatch import make_sampler, minibatch_epoch
 from gvae_ext.nn import (
     GAE,
     VGAE,
@@ -49,13 +53,23 @@ from gvae_ext.nn import (
     InnerProductDecoder,
     MLPEncoder,
     VariationalGCNEncoder,
+    degree_biased_sample,
+    fastgae_recon_loss,
 )
+from gvae_ext.sampler import NeighborSampler, SampledSubgraph, link_batches
 from gvae_ext.sparse import normalized_adjacency
 from gvae_ext.train import FitConfig, FitResult, fit
 
 __version__ = '0.1.0'
 
 __all__ = [
+    'NeighborSampler',
+    'SampledSubgraph',
+    'link_batches',
+    'make_sampler',
+    'minibatch_epoch',
+    'degree_biased_sample',
+    'fastgae_recon_loss',
     'GAE',
     'VGAE',
     'DenseVAE',

@@ -48,6 +48,7 @@ from gvae_ext._checks import check_edge_index, check_features, check_positive_in
 from gvae_ext._spmm import SPARSE_LAYOUTS, csr_tensor, to_csr
 from gvae_ext.link.negative import negative_sampling
 from gvae_ext.nn._fast_negatives import fast_negative_sampling
+from gvae_ext.nn._gae import NEG_SAMPLING
 from gvae_ext.sampler import (
     NeighborSampler,
     SampledSubgraph,
@@ -58,7 +59,6 @@ from gvae_ext.sampler import (
 from gvae_ext.sparse import SPARSE_FEATURE_DENSITY
 
 BACKENDS = ('auto', 'own', 'pyg')
-NEG_SAMPLING = ('fast', 'exact')
 
 
 def pyg_sampling_available() -> bool:

@@ -60,6 +60,18 @@ SECTIONS = [
         ],
     ),
     ('Training', ['fit', 'FitConfig', 'FitResult', 'save', 'load']),
+    (
+        'Large graphs',
+        [
+            'NeighborSampler',
+            'SampledSubgraph',
+            'link_batches',
+            'make_sampler',
+            'minibatch_epoch',
+            'fastgae_recon_loss',
+            'degree_biased_sample',
+        ],
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 r"""Models: GCN/MLP encoders, the inner-product decoder, GAE/VGAE and DenseVAE."""
 
+from gvae_ext.nn._fastgae import degree_biased_sample, fastgae_recon_loss
 from gvae_ext.nn.autoencoder import GAE, VGAE
 from gvae_ext.nn.decoders import InnerProductDecoder
 from gvae_ext.nn.dense_vae import DenseVAE, ELBOTerms
@@ -14,4 +15,6 @@ __all__ = [
     'VariationalGCNEncoder',
     'MLPEncoder',
     'InnerProductDecoder',
+    'degree_biased_sample',
+    'fastgae_recon_loss',
 ]
