@@ -10,39 +10,30 @@ r"""Reconstruction objectives of graph auto-encoders, computed from logits.
   (defined in :mod:`gvae_ext.nn._fast_negatives`).
 """
 
-from typing import NamedTuple, Optional, Tuple
+from typing import NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from gvae_ext._checks import check_edge_index, check_positive_int
 from gvae_ext.nn._fast_negatives import fast_negative_sampling
+from gvae_ext.nn._sampled import (
+    PAIR_CHUNK_ELEMENTS,
+    pair_logits,
+    positive_pair_index,
+    sampled_objective,
+    sampled_recon_loss,
+)
 from gvae_ext.nn.decoders import (
     InnerProductDecoder,
-    PairIndex,
     check_embedding,
-    inner_product,
-    pair_index,
 )
 from gvae_ext.sparse import TensorCache
 
 # Logit-matrix elements held at once by the chunked dense objective.
 DENSE_CHUNK_ELEMENTS = 2**20
 _CACHE = TensorCache(maxsize=8)
-
-
-def sampled_recon_loss(pos_logits: Tensor, neg_logits: Tensor) -> Tensor:
-    r"""Binary cross-entropy of positive and negative pair logits.
-
-    .. math::
-        \mathcal{L} = -\frac{1}{|P|}\sum_{(i,j) \in P} \log\sigma(x_{ij})
-        - \frac{1}{|N|}\sum_{(i,j) \in N} \log(1 - \sigma(x_{ij}))
-
-    computed with :func:`torch.nn.functional.logsigmoid` (no epsilon).
-    """
-    return -F.logsigmoid(pos_logits).mean() - F.logsigmoid(-neg_logits).mean()
 
 
 class DenseTargets(NamedTuple):
@@ -173,123 +164,6 @@ def dense_recon_loss_from_logits(logits: Tensor, targets: DenseTargets) -> Tenso
     weight = logits.new_tensor(targets.pos_weight)
     loss = F.binary_cross_entropy_with_logits(logits, target, pos_weight=weight)
     return targets.norm * loss
-
-
-def positive_pair_index(edge_index: Tensor, num_nodes: int) -> PairIndex:
-    r"""The :class:`PairIndex` used to score the training positives.
-
-    When :obj:`edge_index` lists every undirected edge exactly twice, once in
-    each direction (PyG's training edges), and has no self-loops, only the
-    :obj:`i < j` half is kept: both directions have the same logit, so the
-    mean loss over the half and its gradient equal those over all columns.
-    """
-    row, col = edge_index.long()
-    ids = row * num_nodes + col
-    sorted_ids = torch.unique(ids)
-    if sorted_ids.numel() == ids.numel() and not bool((row == col).any()):
-        if torch.equal(sorted_ids, torch.unique(col * num_nodes + row)):
-            keep = row < col
-            return pair_index(torch.stack([row[keep], col[keep]]), num_nodes)
-    return pair_index(edge_index, num_nodes)
-
-
-def pair_logits(
-    decoder: torch.nn.Module, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
-) -> Tuple[Tensor, Tensor]:
-    r"""Unchecked logits of the positive and the negative pairs. With an
-    :class:`InnerProductDecoder` the positives' :class:`PairIndex`
-    (:func:`positive_pair_index`, possibly only one direction of each edge)
-    is cached per :obj:`pos_edge_index`; use the result through means only."""
-    if isinstance(decoder, InnerProductDecoder):
-        n = z.size(0)
-        index = _CACHE.get(
-            pos_edge_index,
-            ('pairs', n),
-            lambda: positive_pair_index(pos_edge_index, n),
-        )
-        return inner_product(z, pos_edge_index, index), inner_product(z, neg_edge_index)
-    return (
-        decoder(z, pos_edge_index, sigmoid=False),
-        decoder(z, neg_edge_index, sigmoid=False),
-    )
-
-
-# Elements of the [chunk, d] temporaries of the fused sampled objective.
-PAIR_CHUNK_ELEMENTS = 2**22
-
-
-class _InnerProductBCE(torch.autograd.Function):
-    r"""The sampled objective of an inner-product decoder in one autograd
-    node: the forward scores the pairs chunk by chunk and, when :obj:`z`
-    needs a gradient, accumulates it right away (positives through one CSR
-    product of the cached :class:`PairIndex`, negatives by scatter-add), so
-    no :obj:`[num_pairs, d]` tensor outlives a chunk and nothing is gathered
-    twice. Not twice differentiable."""
-
-    @staticmethod
-    def forward(ctx, z: Tensor, pos: PairIndex, neg: Tensor, chunk: int) -> Tensor:
-        want = ctx.needs_input_grad[0]
-        n, num_pos, num_neg = z.size(0), pos.row.numel(), neg.size(1)
-        grad = torch.zeros(z.shape, dtype=z.dtype, device=z.device) if want else None
-        pos_sum, neg_sum = z.new_zeros(()), z.new_zeros(())
-        ones = z.new_ones(z.size(1))  # row sums as a matrix-vector product
-        pos_grad = z.new_empty(num_pos) if want else None
-        for start in range(0, num_pos, chunk):
-            part = slice(start, start + chunk)
-            zr = z.index_select(0, pos.row[part])
-            logit = zr.mul_(z.index_select(0, pos.col[part])) @ ones
-            pos_sum += F.logsigmoid(logit).sum()
-            if want:  # d(-log sigmoid(x))/dx = sigmoid(x) - 1
-                pos_grad[part] = torch.sigmoid(logit).sub_(1.0).div_(num_pos)
-        neg_row, neg_col = neg[0], neg[1]
-        for start in range(0, num_neg, chunk):
-            part = slice(start, start + chunk)
-            row, col = neg_row[part], neg_col[part]
-            zr, zc = z.index_select(0, row), z.index_select(0, col)
-            logit = (zr * zc) @ ones
-            neg_sum += F.logsigmoid(-logit).sum()
-            if want:  # d(-log(1 - sigmoid(x)))/dx = sigmoid(x)
-                g = torch.sigmoid(logit).div_(num_neg).unsqueeze(-1)
-                grad.index_add_(0, row, zc.mul_(g))
-                grad.index_add_(0, col, zr.mul_(g))
-        if want:
-            grad += pos.gradient_matrix(pos_grad, n) @ z
-            ctx.save_for_backward(grad)
-        return -(pos_sum / num_pos) - (neg_sum / num_neg)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out: Tensor):
-        return ctx.saved_tensors[0] * grad_out, None, None, None
-
-
-def sampled_objective(
-    decoder: torch.nn.Module,
-    z: Tensor,
-    pos_edge_index: Tensor,
-    neg_edge_index: Tensor,
-    *,
-    chunk_size: Optional[int] = None,
-) -> Tensor:
-    r"""Unchecked :func:`sampled_recon_loss` of :obj:`decoder`'s logits for
-    the positive and negative pairs. For an :class:`InnerProductDecoder` the
-    whole loss is one fused autograd node with the positives'
-    :class:`PairIndex` cached per :obj:`pos_edge_index`
-    (:func:`positive_pair_index`), evaluated :obj:`chunk_size` pairs at a
-    time (default: :obj:`PAIR_CHUNK_ELEMENTS // channels`; not twice
-    differentiable); other decoders go through :func:`pair_logits`."""
-    if isinstance(decoder, InnerProductDecoder):
-        if chunk_size is None:
-            chunk_size = max(1, PAIR_CHUNK_ELEMENTS // max(1, z.size(1)))
-        chunk_size = check_positive_int(chunk_size, 'chunk_size')
-        n = z.size(0)
-        index = _CACHE.get(
-            pos_edge_index,
-            ('pairs', n),
-            lambda: positive_pair_index(pos_edge_index, n),
-        )
-        return _InnerProductBCE.apply(z, index, neg_edge_index.long(), chunk_size)
-    return sampled_recon_loss(*pair_logits(decoder, z, pos_edge_index, neg_edge_index))
 
 
 def dense_objective(
