@@ -6,10 +6,10 @@ r"""The ``gvae-ext`` command line.
 """
 
 import argparse
-import json
-import os
 import sys
 from typing import List, Optional
+
+from gvae_ext._io import write_json
 
 VAE_DATASETS = ('digits', 'mnist')
 VAE_PREFIXES = ('npy:', 'csv:')
@@ -17,13 +17,6 @@ VAE_PREFIXES = ('npy:', 'csv:')
 
 def _is_vae_dataset(spec: str) -> bool:
     return spec in VAE_DATASETS or spec.startswith(VAE_PREFIXES)
-
-
-def _write_json(path: str, payload: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(payload, f, indent=2, default=str)
 
 
 def _add_fit_parser(sub) -> None:
@@ -276,7 +269,7 @@ def _cmd_fit(args) -> int:
         if summary is None:  # a torchrun rank other than 0
             return 0
     if args.json:
-        _write_json(args.json, summary)
+        write_json(args.json, summary)
     return 0
 
 

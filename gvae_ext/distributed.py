@@ -33,6 +33,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gvae_ext._checks import check_positive_int, check_tensor
+from gvae_ext._io import write_json
 from gvae_ext.link.split import EdgeSplit
 from gvae_ext.train import (
     PRESETS,
@@ -188,8 +189,7 @@ def fit_distributed(
 
 def _write(result: FitResult, out: Optional[str]) -> None:
     if out is not None:
-        with open(out, 'w') as f:
-            json.dump(result.to_dict(), f, indent=2)
+        write_json(out, result.to_dict())
 
 
 class _RankReplica(Replica):
