@@ -4,8 +4,10 @@ Every process (rank) holds the whole graph and a replica of the model, runs
 the full-batch encoder, and computes the sampled reconstruction loss on its
 own shard of the training positive pairs with its own negatives. The
 gradients are averaged over the ranks with one ``all_reduce`` per parameter,
-so the replicas stay identical; rank 0 evaluates and returns the
-:class:`~gvae_ext.train.FitResult`. The backend is ``gloo`` on CPU and
+so the replicas stay identical. Evaluation is split the same way: every
+rank scores its shard of the validation/test pairs and the scores are
+gathered (:func:`gather_shards`) before the metrics are computed; rank 0
+records the history and returns the :class:`~gvae_ext.train.FitResult`. The backend is ``gloo`` on CPU and
 ``nccl`` on CUDA (one GPU per rank, ``cuda:LOCAL_RANK``).
 
 Launch with ``torchrun`` (loopback only here)::
@@ -34,6 +36,7 @@ from torch_geometric.data import Data
 
 from gvae_ext._checks import check_positive_int, check_tensor
 from gvae_ext._io import write_json
+from gvae_ext.link.metrics import link_auc_ap
 from gvae_ext.link.split import EdgeSplit
 from gvae_ext.train import (
     PRESETS,
@@ -187,6 +190,25 @@ def fit_distributed(
     return result
 
 
+def _score(model: torch.nn.Module, z: Tensor, pairs: Tensor) -> Tensor:
+    if pairs.size(1) == 0:
+        return z.new_empty(0)
+    return model.decoder(z, pairs, sigmoid=False)
+
+
+def gather_shards(scores: Tensor, total: int, world_size: int) -> Tensor:
+    r"""All-gather each rank's :func:`shard_pairs` scores (shards of a
+    :obj:`total`-column tensor) into one tensor of :obj:`total` scores,
+    shard by shard (the order within a metric's input does not matter).
+    Collective: every rank of the default process group must call it."""
+    sizes = [len(range(r, total, world_size)) for r in range(world_size)]
+    padded = scores.new_zeros(max(sizes))
+    padded[: scores.numel()] = scores
+    parts = [torch.empty_like(padded) for _ in range(world_size)]
+    dist.all_gather(parts, padded)
+    return torch.cat([part[:size] for part, size in zip(parts, sizes)])
+
+
 def _write(result: FitResult, out: Optional[str]) -> None:
     if out is not None:
         write_json(out, result.to_dict())
@@ -225,6 +247,28 @@ class _RankReplica(Replica):
         value = loss.detach().clone()
         dist.all_reduce(value, op=dist.ReduceOp.SUM)
         return value.item() / self.world_size
+
+    def share_state(self, model: torch.nn.Module) -> None:
+        for t in model.state_dict().values():
+            dist.broadcast(t, src=0)
+
+    @torch.no_grad()
+    def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
+        r"""Every rank encodes (the weights are identical) and scores its
+        :func:`shard_pairs` of ``pos`` and ``neg``; the scores are gathered
+        so that every rank computes the metrics of all the pairs."""
+        model.eval()
+        z = model.encode(x, edge_index)
+        scores = [
+            gather_shards(
+                _score(model, z, shard_pairs(pairs, self.rank, self.world_size)),
+                pairs.size(1),
+                self.world_size,
+            )
+            for pairs in (pos, neg)
+        ]
+        auc, ap = link_auc_ap(*scores)
+        return float(auc), float(ap), z
 
 
 _OPTIONS = dict(model=str, epochs=int, lr=float, seed=int, device=str)
@@ -268,6 +312,7 @@ __all__ = [
     'dist_env',
     'shard_pairs',
     'average_gradients',
+    'gather_shards',
     'fit_distributed',
     'main',
 ]

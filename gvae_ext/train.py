@@ -158,8 +158,16 @@ class Replica:
     def sync_gradients(self, params: List[torch.nn.Parameter]) -> None:
         pass
 
+    def share_state(self, model: torch.nn.Module) -> None:
+        r"""Make every rank hold rank 0's final weights (e.g. after model
+        selection, which only rank 0 tracks)."""
+
     def mean_loss(self, loss: Tensor) -> float:
         return loss.detach().item()
+
+    def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
+        r"""``(auc, ap, z)`` on ``pos`` / ``neg`` (called on every rank)."""
+        return evaluate(model, x, edge_index, pos, neg)
 
 
 def _objective(model, config, z, train_edges, target, weight: float) -> Tensor:
@@ -251,12 +259,11 @@ def run_training(
             loss_value = replica.mean_loss(loss)
         _sync(device)
         epoch_times.append(time.perf_counter() - t0)
-        if not lead:
-            continue
-
-        val_auc, val_ap, _ = evaluate(
+        val_auc, val_ap, _ = replica.evaluate(
             model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
         )
+        if not lead:
+            continue
         history['epoch'].append(epoch)
         history['loss'].append(loss_value)
         history['val_auc'].append(val_auc)
@@ -269,17 +276,18 @@ def run_training(
             bar.update(1)
     if bar is not None:
         bar.close()
-    if not lead:
-        return None
     if best_state is not None:
         model.load_state_dict(best_state)
+    replica.share_state(model)
 
-    val_auc, val_ap, _ = evaluate(
+    val_auc, val_ap, _ = replica.evaluate(
         model, x, train_edges, split.val_pos_edge_index, split.val_neg_edge_index
     )
-    test_auc, test_ap, z = evaluate(
+    test_auc, test_ap, z = replica.evaluate(
         model, x, train_edges, split.test_pos_edge_index, split.test_neg_edge_index
     )
+    if not lead:
+        return None
     total = time.perf_counter() - start
     metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
     timings = dict(

@@ -169,3 +169,33 @@ def test_fit_distributed_two_processes_cora(tmp_path):
     assert len(two['history']['loss']) == 40
     assert two['test_auc'] > 0.85 and one['test_auc'] > 0.85
     assert abs(two['test_auc'] - one['test_auc']) < 0.02
+
+
+def _gather_worker(rank, world, port, queue):
+    from gvae_ext.distributed import gather_shards
+
+    dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world
+    )
+    try:
+        scores = torch.arange(7, dtype=torch.float) * 10
+        mine = shard_pairs(torch.stack([scores, scores]), rank, world)[0]
+        queue.put((rank, gather_shards(mine, 7, world).tolist()))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_gather_shards_two_processes():
+    ctx = torch.multiprocessing.get_context('spawn')
+    queue = ctx.Queue()
+    port = _free_port()
+    procs = [
+        ctx.Process(target=_gather_worker, args=(r, 2, port, queue)) for r in range(2)
+    ]
+    for p in procs:
+        p.start()
+    results = dict(queue.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+    # rank 0 holds columns 0, 2, 4, 6 and rank 1 columns 1, 3, 5
+    assert results[0] == results[1] == [0.0, 20.0, 40.0, 60.0, 10.0, 30.0, 50.0]
