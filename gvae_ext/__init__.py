@@ -43,6 +43,7 @@ from gvae_ext.link import (
     split_edges,
     structured_negative_sampling,
 )
+from gvae_ext.loader import link_neighbor_loader, loader_epoch
 from gvae_ext.minibatch import make_sampler, minibatch_epoch
 from gvae_ext.nn import (
     GAE,
@@ -68,6 +69,8 @@ __all__ = [
     'link_batches',
     'make_sampler',
     'minibatch_epoch',
+    'link_neighbor_loader',
+    'loader_epoch',
     'degree_biased_sample',
     'fastgae_recon_loss',
     'GAE',

@@ -87,6 +87,13 @@ def _add_fit_parser(sub) -> None:
         help='fan-out per GCN layer with --batch-size, -1 = all (default: 10,10)',
     )
     p.add_argument(
+        '--sampler',
+        default=None,
+        choices=('auto', 'own', 'pyg', 'loader'),
+        help="neighbourhood sampler with --batch-size: 'own', PyG's sampler "
+        "('pyg'), PyG's LinkNeighborLoader ('loader') or 'auto' (default)",
+    )
+    p.add_argument(
         '--iw-samples',
         type=int,
         default=0,
@@ -181,6 +188,7 @@ def _fit_graph(args) -> dict:
         device=args.device,
         batch_size=args.batch_size,
         num_neighbors=_fanouts(args.num_neighbors),
+        sampler=args.sampler,
     )
     data = load_dataset(args.dataset, root=args.root, features=args.features)
     if args.featureless or getattr(data, 'x', None) is None:

@@ -142,7 +142,7 @@ class FitConfig:
         return self.model.startswith('vgae')
 
 
-SAMPLERS = ('auto', 'own', 'pyg')
+SAMPLERS = ('auto', 'own', 'pyg', 'loader')
 
 
 def _check_minibatch(config: FitConfig) -> None:

@@ -292,6 +292,26 @@ class MiniBatchTrainer:
 
     def epoch(self, model, optimizer, graph: Tensor, num_nodes: int) -> float:
         r"""Train one epoch with :obj:`graph` as the message-passing graph."""
+        if self.config.sampler == 'loader':  # PyG's LinkNeighborLoader
+            from gvae_ext.loader import link_neighbor_loader, loader_epoch
+
+            if graph is not self._graph:
+                self._graph = graph
+                self._sampler = link_neighbor_loader(
+                    graph,
+                    num_nodes,
+                    self.train_pairs,
+                    batch_size=self.config.batch_size,
+                    num_neighbors=self.config.num_neighbors,
+                )
+            return loader_epoch(
+                model,
+                self.x,
+                self._sampler,
+                optimizer,
+                num_nodes=num_nodes,
+                variational=self.config.variational,
+            )
         if graph is not self._graph:
             self._graph = graph
             self._sampler = make_sampler(

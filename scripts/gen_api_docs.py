@@ -68,6 +68,8 @@ SECTIONS = [
             'link_batches',
             'make_sampler',
             'minibatch_epoch',
+            'link_neighbor_loader',
+            'loader_epoch',
             'fastgae_recon_loss',
             'degree_biased_sample',
         ],
