@@ -5,6 +5,11 @@ import gvae_ext.typing
 
 CUDA = torch.cuda.is_available()
 
+# One intra-op thread: the tests' tensors are small (threads only add
+# overhead), and a core busy with another job would otherwise stall every
+# parallel region. Subprocess tests set OMP_NUM_THREADS=1 themselves.
+torch.set_num_threads(1)
+
 # Parametrise a test over every available device: ``@pytest.mark.parametrize('device', DEVICES)``.
 DEVICES = [
     'cpu',
