@@ -254,6 +254,27 @@ def test_evaluate_baseline_sbm_quality(name):
     assert result == evaluate_baseline(name, split, n, seed=0, dim=16)
 
 
+def test_spectral_embedding_default_dim_capped_at_num_nodes():
+    # Below 128 nodes the default size is num_nodes, the same as asking for it.
+    edge_index, n = _sbm([10, 10], 0.6, 0.05, seed=3)
+    z = spectral_embedding(edge_index, n)
+    assert z.shape == (n, n)
+    assert torch.equal(z, spectral_embedding(edge_index, n, dim=n))
+    assert spectral_embedding(edge_index, n + 130).shape == (n + 130, 128)
+
+
+def test_evaluate_baseline_sc_small_graph():
+    # 34 nodes (karate-sized): SC runs with the default size instead of
+    # raising, and an explicit size larger than the graph still raises.
+    edge_index, n = _sbm([17, 17], 0.5, 0.05, seed=4)
+    split = split_edges(edge_index, n, generator=torch.Generator().manual_seed(1))
+    result = evaluate_baseline('sc', split, n, seed=0)
+    assert result == evaluate_baseline('sc', split, n, seed=0, dim=n)
+    assert 0.0 <= result['test_auc'] <= 1.0
+    with pytest.raises(ValueError, match=r"'dim' must be at most 'num_nodes' \(34\)"):
+        evaluate_baseline('sc', split, n, seed=0, dim=n + 1)
+
+
 # ------------------------------------------------------------ errors
 
 EI = torch.tensor([[0, 1], [1, 2]])

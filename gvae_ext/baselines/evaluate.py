@@ -74,7 +74,9 @@ def evaluate_baseline(
         num_nodes (int): The number of nodes.
         seed (int, optional): Seeds a :class:`torch.Generator` on the
             split's device. (default: :obj:`0`)
-        **kwargs: Passed on to the embedding function (e.g. :obj:`dim`).
+        **kwargs: Passed on to the embedding function (e.g. :obj:`dim`;
+            without it SC uses :obj:`min(128, num_nodes)` dimensions and
+            DeepWalk 128).
 
     Returns:
         A dict with the Python floats :obj:`test_auc`, :obj:`test_ap`,

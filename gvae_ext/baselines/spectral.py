@@ -15,6 +15,8 @@ from gvae_ext.sparse import normalized_adjacency
 
 # Graphs up to this many nodes are decomposed densely (exact and fast).
 DENSE_MAX_NODES = 1024
+# The embedding size when none is given (the paper's 128), capped at num_nodes.
+DEFAULT_DIM = 128
 # Power steps between two re-orthonormalisations of the block.
 _QR_EVERY = 4
 
@@ -90,7 +92,7 @@ def _subspace_iteration(
 def spectral_embedding(
     edge_index: Tensor,
     num_nodes: int,
-    dim: int = 128,
+    dim: Optional[int] = None,
     *,
     num_iters: int = 40,
     oversample: Optional[int] = None,
@@ -128,8 +130,9 @@ def spectral_embedding(
     Args:
         edge_index (LongTensor): The (training) edges :obj:`[2, num_edges]`.
         num_nodes (int): The number of nodes.
-        dim (int, optional): The embedding size, at most :obj:`num_nodes`.
-            (default: :obj:`128`)
+        dim (int, optional): The embedding size, at most :obj:`num_nodes`;
+            by default :obj:`DEFAULT_DIM` (128), or :obj:`num_nodes` for a
+            smaller graph. (default: :obj:`None`)
         num_iters (int, optional): Power steps of the iterative solver.
             (default: :obj:`40`)
         oversample (int, optional): Extra vectors of the iterative solver,
@@ -145,8 +148,13 @@ def spectral_embedding(
         >>> spectral_embedding(edge_index, 4, dim=2).shape
         torch.Size([4, 2])
     """
-    num_nodes, dim = check_inputs(edge_index, num_nodes, dim, generator)
-    if dim > num_nodes:
+    default_dim = dim is None
+    num_nodes, dim = check_inputs(
+        edge_index, num_nodes, DEFAULT_DIM if default_dim else dim, generator
+    )
+    if default_dim:
+        dim = min(dim, num_nodes)
+    elif dim > num_nodes:
         raise ValueError(f"'dim' must be at most 'num_nodes' ({num_nodes}) (got {dim})")
     num_iters = check_positive_int(num_iters, 'num_iters')
     oversample = dim if oversample is None else oversample
