@@ -101,8 +101,8 @@ def _undirected_pairs(edge_index: Tensor) -> Tensor:
 def _mask_edges(pairs: Tensor, rate: float, generator: torch.Generator) -> Tensor:
     r"""Keep each undirected pair with probability ``1 - rate``; return the
     kept pairs in both directions (the epoch's message-passing graph)."""
-    keep = torch.rand(pairs.size(1), generator=generator) >= rate
-    kept = pairs[:, keep.to(pairs.device)]
+    keep = torch.rand(pairs.size(1), generator=generator, device=pairs.device) >= rate
+    kept = pairs[:, keep]
     return torch.cat([kept, kept.flip(0)], dim=1)
 
 
@@ -218,7 +218,8 @@ def run_training(
     train_edges = split.train_pos_edge_index
     # The loss reconstructs each training pair once (the decoder is symmetric).
     train_pairs = _undirected_pairs(train_edges)
-    mask_gen = torch.Generator().manual_seed(config.seed + 1)
+    # On the data's device: no host round trip for the epoch's edge mask.
+    mask_gen = torch.Generator(device=device).manual_seed(config.seed + 1)
     minibatch = None
     if config.batch_size > 0:  # sampled neighbourhoods (gvae_ext.minibatch)
         minibatch = MiniBatchTrainer(
