@@ -84,7 +84,8 @@ def _add_fit_parser(sub) -> None:
         '--num-neighbors',
         default=None,
         metavar='K1,K2',
-        help='fan-out per GCN layer with --batch-size, -1 = all (default: 10,10)',
+        help="fan-out per GCN layer with --batch-size; 'all' (or -1, written "
+        '--num-neighbors=-1,5) takes every neighbour (default: 10,10)',
     )
     p.add_argument(
         '--sampler',
@@ -160,11 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _fanouts(text: Optional[str]) -> Optional[List[int]]:
     if text is None:
         return None
-    try:
-        return [int(part) for part in text.split(',')]
+    try:  # 'all' (= -1) avoids argparse reading '-1,5' as an option
+        return [-1 if p.strip() == 'all' else int(p) for p in text.split(',')]
     except ValueError:
         raise ValueError(
-            f"'--num-neighbors' must be comma-separated integers (got {text!r})"
+            "'--num-neighbors' must be comma-separated integers or 'all' "
+            f'(got {text!r})'
         ) from None
 
 

@@ -331,3 +331,11 @@ def test_minibatch_epoch_errors():
         run(neg_sampling='nope')
     with pytest.raises(ValueError, match="'x' must have one row per node"):
         run(x=torch.randn(29, 5))
+
+
+def test_cli_num_neighbors_all_means_every_neighbour(tmp_path):
+    out = tmp_path / 'run.json'
+    argv = ['fit', '--epochs', '1', '--batch-size', '4096', '--sampler', 'own']
+    argv += ['--num-neighbors', 'all,5', '--no-progress', '--json', str(out)]
+    assert main(argv) == 0
+    assert json.loads(out.read_text())['config']['num_neighbors'] == [-1, 5]
