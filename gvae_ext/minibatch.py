@@ -38,106 +38,29 @@ negatives and propagation matrix, so they differ only in which neighbours
 are drawn.
 """
 
-import warnings
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_edge_index, check_features, check_positive_int
+from gvae_ext._sampler_backends import (
+    BACKENDS,
+    PyGNeighborSampler,
+    make_sampler,
+    pyg_sampling_available,
+)
 from gvae_ext._spmm import SPARSE_LAYOUTS, csr_tensor, to_csr
 from gvae_ext.link.negative import negative_sampling
 from gvae_ext.nn._fast_negatives import fast_negative_sampling
 from gvae_ext.nn._gae import NEG_SAMPLING
 from gvae_ext.sampler import (
     NeighborSampler,
-    SampledSubgraph,
     _device_generator,
     _expand,
     link_batches,
 )
 from gvae_ext.sparse import SPARSE_FEATURE_DENSITY
-
-BACKENDS = ('auto', 'own', 'pyg')
-
-
-def pyg_sampling_available() -> bool:
-    r"""Whether PyG's neighbour sampling has a backend (``pyg-lib`` or
-    ``torch-sparse``), read from :mod:`torch_geometric.typing` at call time."""
-    import torch_geometric.typing as pyg_typing
-
-    return bool(pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE)
-
-
-class PyGNeighborSampler(NeighborSampler):
-    r""":class:`~gvae_ext.sampler.NeighborSampler`'s interface on top of PyG's
-    :class:`torch_geometric.sampler.NeighborSampler` (directional subgraphs,
-    no replacement), built on the cleaned CSR graph (duplicates and
-    self-loops removed) on the CPU. :obj:`generator` is ignored: PyG draws
-    from torch's global RNG. Seeds on another device make a round trip
-    through the CPU. Arguments as in the parent class."""
-
-    def __init__(self, edge_index: Tensor, num_nodes=None, num_neighbors=(10, 10)):
-        if not pyg_sampling_available():
-            raise ValueError(
-                "'backend' 'pyg' needs PyG's sampling backend, 'pyg-lib' or "
-                "'torch-sparse' (got neither installed)"
-            )
-        super().__init__(edge_index, num_nodes, num_neighbors)
-        from torch_geometric.data import Data
-        from torch_geometric.sampler import NeighborSampler as PyGSampler
-
-        target = torch.repeat_interleave(
-            torch.arange(self.num_nodes, device=self.device), self.degree
-        )
-        graph = Data(
-            edge_index=torch.stack([self.col, target]).cpu(), num_nodes=self.num_nodes
-        )
-        with warnings.catch_warnings():  # 'torch-sparse' without 'pyg-lib'
-            warnings.filterwarnings('ignore', message='.*pyg-lib.*deprecated')
-            self._pyg = PyGSampler(graph, list(self.num_neighbors))
-
-    def sample(self, seeds: Tensor, *, generator=None) -> SampledSubgraph:
-        from torch_geometric.sampler import NodeSamplerInput
-
-        seeds = self._check_seeds(seeds)[0]
-        out = self._pyg.sample_from_nodes(NodeSamplerInput(None, seeds.cpu()))
-        edge_index = torch.stack([out.row, out.col]).to(self.device)
-        counts = out.num_sampled_nodes
-        counts = None if counts is None else [int(c) for c in counts]
-        return SampledSubgraph(
-            out.node.to(self.device), edge_index, int(seeds.numel()), counts
-        )
-
-
-def make_sampler(
-    edge_index: Tensor,
-    num_nodes: Optional[int] = None,
-    num_neighbors: Sequence[int] = (10, 10),
-    *,
-    backend: str = 'auto',
-    generator: Optional[torch.Generator] = None,
-) -> NeighborSampler:
-    r"""A neighbour sampler of the chosen :obj:`backend` (module docstring).
-
-    Args:
-        edge_index (LongTensor): The message-passing graph, :obj:`[2, E]`.
-        num_nodes (int, optional): The number of nodes. (default: :obj:`None`)
-        num_neighbors (Sequence[int], optional): Fan-out per hop, :obj:`-1`
-            for all. (default: :obj:`(10, 10)`)
-        backend (str, optional): :obj:`'auto'`, :obj:`'own'` or :obj:`'pyg'`.
-            (default: :obj:`'auto'`)
-        generator (torch.Generator, optional): Default generator of the own
-            sampler. (default: :obj:`None`)
-    """
-    if backend not in BACKENDS:
-        raise ValueError(f"'backend' must be one of {BACKENDS} (got {backend!r})")
-    if backend == 'auto':
-        use_pyg = pyg_sampling_available() and edge_index.device.type == 'cpu'
-        backend = 'pyg' if use_pyg else 'own'
-    if backend == 'pyg':
-        return PyGNeighborSampler(edge_index, num_nodes, num_neighbors)
-    return NeighborSampler(edge_index, num_nodes, num_neighbors, generator=generator)
 
 
 def subgraph_features(x: Optional[Tensor], node: Tensor, num_nodes: int) -> Tensor:
