@@ -27,6 +27,7 @@ from gvae_ext.nn.objectives import (
     dense_objective,
     dense_recon_loss,
     dense_recon_loss_from_logits,
+    targets_from_pairs,
 )
 from gvae_ext.sparse import TensorCache
 
@@ -134,17 +135,7 @@ def induced_targets(edge_index: Tensor, num_nodes: int, sample: Tensor) -> Dense
     new_id[sample] = torch.arange(n, device=sample.device)
     row, col = new_id[row], new_id[col]
     keep = (row >= 0) & (col >= 0)
-    row, col = row[keep], col[keep]
-    num_pos = row.numel()
-    nodes = torch.arange(n, device=sample.device)
-    index = torch.stack([torch.cat([row, nodes]), torch.cat([col, nodes])])
-    total = n * n
-    return DenseTargets(
-        index=index,
-        pos_weight=(total - num_pos) / max(num_pos, 1),
-        norm=total / (2.0 * (total - num_pos)),
-        num_nodes=n,
-    )
+    return targets_from_pairs(row[keep], col[keep], n)
 
 
 def fastgae_recon_loss(

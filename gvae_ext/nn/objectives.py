@@ -73,18 +73,23 @@ def dense_targets(edge_index: Tensor, num_nodes: int) -> DenseTargets:
                 "'pos_edge_index' must contain at least one edge that is not a "
                 'self-loop for the dense objective (got 0)'
             )
-        nodes = torch.arange(num_nodes, device=ids.device)
-        ids = torch.cat([ids, nodes * (num_nodes + 1)])
-        index = torch.stack([ids // num_nodes, ids % num_nodes])
-        total = num_nodes * num_nodes
-        return DenseTargets(
-            index=index,
-            pos_weight=(total - num_pos) / num_pos,
-            norm=total / (2.0 * (total - num_pos)),
-            num_nodes=num_nodes,
-        )
+        return targets_from_pairs(ids // num_nodes, ids % num_nodes, num_nodes)
 
     return _CACHE.get(edge_index, ('dense', num_nodes), build)
+
+
+def targets_from_pairs(row: Tensor, col: Tensor, num_nodes: int) -> DenseTargets:
+    r"""The :class:`DenseTargets` of :math:`A + I` for the *distinct*,
+    off-diagonal pairs :obj:`(row, col)` of :math:`A` (unchecked). Without
+    any pair the weights are those of :math:`\Sigma A = 1`."""
+    num_pos, total = row.numel(), num_nodes * num_nodes
+    nodes = torch.arange(num_nodes, device=row.device)
+    return DenseTargets(
+        index=torch.stack([torch.cat([row, nodes]), torch.cat([col, nodes])]),
+        pos_weight=(total - num_pos) / max(num_pos, 1),
+        norm=total / (2.0 * (total - num_pos)),
+        num_nodes=num_nodes,
+    )
 
 
 class _GramSoftplusSum(torch.autograd.Function):
@@ -201,6 +206,7 @@ __all__ = [
     'DENSE_CHUNK_ELEMENTS',
     'DenseTargets',
     'dense_targets',
+    'targets_from_pairs',
     'dense_recon_loss',
     'dense_recon_loss_from_logits',
     'sampled_recon_loss',
