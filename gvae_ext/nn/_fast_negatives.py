@@ -64,8 +64,11 @@ def _blocked(edge_index: Tensor, n: int):
         # f-th free id is f + #{t : ids_t - t <= f}) is exact at any density.
         return 'gaps', (ids - torch.arange(ids.numel(), device=ids.device),), free
     if n * n <= BITMAP_MAX_PAIRS:
-        nodes = torch.arange(n, device=row.device)
-        full = torch.unique(torch.cat([row * n + col, nodes * (n + 1)]))
+        # The same distinct ids in the n * n space, plus the (disjoint) diagonal.
+        row, col = ids.div(n - 1, rounding_mode='floor'), ids.remainder(n - 1)
+        col = col + (col >= row).long()
+        nodes = torch.arange(n, device=ids.device)
+        full = torch.cat([row * n + col, nodes * (n + 1)])
         return 'bitmap', (_set_bits(n * n, full),), free
     width = math.ceil(math.log2(max(ids.numel(), 1) * HASH_BITS_PER_ID))
     width = max(16, min(40, width))
