@@ -109,7 +109,7 @@ def loader_epoch(
         variational = callable(getattr(model, 'kl_loss', None))
     device = next(model.parameters()).device
     model.train()
-    total, count = 0.0, 0
+    total, count = torch.zeros((), device=device), 0
     for batch in loader:
         node = batch.n_id.to(device)
         label = batch.edge_label.to(device)
@@ -131,9 +131,9 @@ def loader_epoch(
             loss = loss + model.kl_loss(mu, logstd) / num_nodes
         loss.backward()
         optimizer.step()
-        total += float(loss.detach()) * pairs.size(1)
+        total += loss.detach() * pairs.size(1)  # no host sync per batch
         count += pairs.size(1)
-    return total / max(count, 1)
+    return float(total) / max(count, 1)
 
 
 __all__ = ['link_neighbor_loader', 'loader_epoch']

@@ -213,35 +213,38 @@ class MiniBatchTrainer:
         self.generator.manual_seed(config.seed + 2)
         self._graph, self._sampler = None, None
 
+    def _build(self, graph: Tensor, num_nodes: int):
+        r"""The sampler (or PyG loader) of the message-passing graph."""
+        config = self.config
+        if config.sampler == 'loader':  # PyG's LinkNeighborLoader
+            from gvae_ext.loader import link_neighbor_loader
+
+            return link_neighbor_loader(
+                graph,
+                num_nodes,
+                self.train_pairs,
+                batch_size=config.batch_size,
+                num_neighbors=config.num_neighbors,
+            )
+        return make_sampler(
+            graph, num_nodes, config.num_neighbors, backend=config.sampler
+        )
+
     def epoch(self, model, optimizer, graph: Tensor, num_nodes: int) -> float:
         r"""Train one epoch with :obj:`graph` as the message-passing graph."""
-        if self.config.sampler == 'loader':  # PyG's LinkNeighborLoader
-            from gvae_ext.loader import link_neighbor_loader, loader_epoch
+        if graph is not self._graph:
+            self._graph, self._sampler = graph, self._build(graph, num_nodes)
+        config = self.config
+        if config.sampler == 'loader':
+            from gvae_ext.loader import loader_epoch
 
-            if graph is not self._graph:
-                self._graph = graph
-                self._sampler = link_neighbor_loader(
-                    graph,
-                    num_nodes,
-                    self.train_pairs,
-                    batch_size=self.config.batch_size,
-                    num_neighbors=self.config.num_neighbors,
-                )
             return loader_epoch(
                 model,
                 self.x,
                 self._sampler,
                 optimizer,
                 num_nodes=num_nodes,
-                variational=self.config.variational,
-            )
-        if graph is not self._graph:
-            self._graph = graph
-            self._sampler = make_sampler(
-                graph,
-                num_nodes,
-                self.config.num_neighbors,
-                backend=self.config.sampler,
+                variational=config.variational,
             )
         return minibatch_epoch(
             model,
@@ -249,8 +252,8 @@ class MiniBatchTrainer:
             self._sampler,
             self.train_pairs,
             optimizer,
-            batch_size=self.config.batch_size,
-            variational=self.config.variational,
+            batch_size=config.batch_size,
+            variational=config.variational,
             generator=self.generator,
             neg_edge_index=self.train_edges,
         )
