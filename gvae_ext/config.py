@@ -18,6 +18,8 @@ from typing import Any, Dict, Tuple
 
 import torch
 
+from gvae_ext.nn._fastgae import check_alpha
+
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
 OBJECTIVES = ('dense', 'sampled', 'fastgae')
 SELECTIONS = ('last', 'val_auc')
@@ -123,16 +125,12 @@ class FitConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
                 raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
-        nodes, alpha = self.fastgae_nodes, self.fastgae_alpha
+        nodes = self.fastgae_nodes
         if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1:
             raise ValueError(
                 f"'fastgae_nodes' must be a positive integer (got {nodes!r})"
             )
-        number = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
-        if not (number and math.isfinite(alpha) and alpha >= 0):
-            raise ValueError(
-                f"'fastgae_alpha' must be finite and non-negative (got {alpha!r})"
-            )
+        check_alpha(self.fastgae_alpha, 'fastgae_alpha')  # as the model checks it
         _check_minibatch(self)
         if self.device.startswith('cuda') and not torch.cuda.is_available():
             raise ValueError(f"'device' is {self.device!r} but CUDA is not available")
