@@ -52,6 +52,14 @@ def positive_pair_index(edge_index: Tensor, num_nodes: int) -> PairIndex:
     return pair_index(edge_index, num_nodes)
 
 
+def _cached_positive_index(pos_edge_index: Tensor, num_nodes: int) -> PairIndex:
+    return _CACHE.get(
+        pos_edge_index,
+        ('pairs', num_nodes),
+        lambda: positive_pair_index(pos_edge_index, num_nodes),
+    )
+
+
 def pair_logits(
     decoder: torch.nn.Module, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
 ) -> Tuple[Tensor, Tensor]:
@@ -61,11 +69,7 @@ def pair_logits(
     is cached per :obj:`pos_edge_index`; use the result through means only."""
     if isinstance(decoder, InnerProductDecoder):
         n = z.size(0)
-        index = _CACHE.get(
-            pos_edge_index,
-            ('pairs', n),
-            lambda: positive_pair_index(pos_edge_index, n),
-        )
+        index = _cached_positive_index(pos_edge_index, n)
         return inner_product(z, pos_edge_index, index), inner_product(z, neg_edge_index)
     return (
         decoder(z, pos_edge_index, sigmoid=False),
@@ -142,11 +146,7 @@ def sampled_objective(
             chunk_size = max(1, PAIR_CHUNK_ELEMENTS // max(1, z.size(1)))
         chunk_size = check_positive_int(chunk_size, 'chunk_size')
         n = z.size(0)
-        index = _CACHE.get(
-            pos_edge_index,
-            ('pairs', n),
-            lambda: positive_pair_index(pos_edge_index, n),
-        )
+        index = _cached_positive_index(pos_edge_index, n)
         return _InnerProductBCE.apply(z, index, neg_edge_index.long(), chunk_size)
     return sampled_recon_loss(*pair_logits(decoder, z, pos_edge_index, neg_edge_index))
 
