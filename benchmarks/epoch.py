@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import gvae_ext.typing  # noqa: E402
 from gvae_ext.link.split import split_edges  # noqa: E402
-from gvae_ext.nn.autoencoder import VGAE  # noqa: E402
+from gvae_ext.nn import VGAE  # noqa: E402
 from gvae_ext.nn.encoders import VariationalGCNEncoder  # noqa: E402
 
 warnings.filterwarnings('ignore', message='Sparse CSR tensor support')

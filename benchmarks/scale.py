@@ -5,7 +5,7 @@ KL/N + backward + Adam step, with every edge of the graph as a training edge
 (no split: only the epoch cost is measured). Both models are 2-layer GCN
 encoders 64 -> 32 -> 16 (mu and logstd heads) on 64 random features:
 
-* ``gvae_ext``: :class:`gvae_ext.nn.autoencoder.VGAE` with
+* ``gvae_ext``: :class:`gvae_ext.nn.VGAE` with
   :class:`~gvae_ext.nn.encoders.VariationalGCNEncoder`,
   ``model.loss(z, edge_index)`` (objective ``'sampled'``).
 * ``pyg`` / ``pyg-cached``: ``torch_geometric.nn.VGAE`` with ``GCNConv``
@@ -20,7 +20,7 @@ included); ``train MB`` is the peak of the timed epochs alone (the high-water
 mark is reset after the setup; inputs included).
 
 With ``--batch-size B`` one more case, ``minibatch:B:K1,K2:M``, trains the
-same VGAE with :func:`gvae_ext.minibatch.minibatch_epoch` (own sampler,
+same VGAE with :func:`gvae_ext.train.minibatch.minibatch_epoch` (own sampler,
 fan-outs ``--num-neighbors K1,K2``, default 10,10) on ``--max-batches M``
 batches of B undirected training pairs (default 5; a fixed random subset of
 the pairs); its s/epoch is the time of those batches scaled to all pairs (an
@@ -95,7 +95,7 @@ def setup(path: str, method: str, device: str, seed: int = 0):
     x = torch.randn(n, FEATURES, generator=g).to(device)
     torch.manual_seed(seed)
     if method == 'gvae_ext':
-        from gvae_ext.nn.autoencoder import VGAE
+        from gvae_ext.nn import VGAE
         from gvae_ext.nn.encoders import VariationalGCNEncoder
 
         model = VGAE(VariationalGCNEncoder(FEATURES, HIDDEN, LATENT))
@@ -128,17 +128,17 @@ def setup(path: str, method: str, device: str, seed: int = 0):
 def _minibatch_setup(edge_index, n, x, method, device, seed):
     import torch
 
-    from gvae_ext.minibatch import minibatch_epoch
-    from gvae_ext.nn.autoencoder import VGAE
+    from gvae_ext.nn import VGAE
     from gvae_ext.nn.encoders import VariationalGCNEncoder
-    from gvae_ext.sampler import NeighborSampler
+    from gvae_ext.sampling.neighbor import KHopSampler
+    from gvae_ext.train.minibatch import minibatch_epoch
 
     _, batch_size, fanouts, max_batches = method.split(':')
     batch_size, max_batches = int(batch_size), int(max_batches)
     fanouts = [int(k) for k in fanouts.split(',')]
     model = VGAE(VariationalGCNEncoder(FEATURES, HIDDEN, LATENT)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    sampler = NeighborSampler(edge_index, n, fanouts)
+    sampler = KHopSampler(edge_index, n, fanouts)
     pairs = edge_index[:, edge_index[0] < edge_index[1]]
     gen = torch.Generator(device=device).manual_seed(seed)
     keep = torch.randperm(pairs.size(1), generator=gen, device=pairs.device)

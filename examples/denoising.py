@@ -1,6 +1,6 @@
 r"""Denoising 8x8 digits with a DenseVAE.
 
-Trains a :class:`~gvae_ext.nn.dense_vae.DenseVAE` on scikit-learn's digits
+Trains a :class:`~gvae_ext.vae.model.DenseVAE` on scikit-learn's digits
 (offline), adds Gaussian noise to the held-out test digits (clamped back to
 ``[0, 1]``), and reconstructs them from :math:`z = \mu`: the decoder can only
 produce digit-like images, so most of the noise is removed. Prints the mean
@@ -14,9 +14,9 @@ import argparse
 
 import torch
 
-from gvae_ext.nn.dense_vae import DenseVAE
 from gvae_ext.vae.data import load_digits_data
 from gvae_ext.vae.images import save_image_grid
+from gvae_ext.vae.model import DenseVAE
 from gvae_ext.vae.train import train_dense_vae
 
 

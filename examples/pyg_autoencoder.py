@@ -17,7 +17,7 @@ import torch_geometric.transforms as T
 from torch_geometric.nn import GCNConv
 
 import gvae_ext
-from gvae_ext.bench import parse_seeds
+from gvae_ext.report.bench import parse_seeds
 
 
 class GCNEncoder(torch.nn.Module):

@@ -176,13 +176,28 @@ def check_fraction_or_count(value, name: str, *, total: Optional[int] = None) ->
     )
 
 
-def check_generator(generator, name: str = 'generator') -> Optional[torch.Generator]:
-    r"""Accept ``None`` or a :class:`torch.Generator`."""
+def check_generator(
+    generator,
+    name: str = 'generator',
+    *,
+    device=None,
+    of: str = "'edge_index'",
+) -> Optional[torch.Generator]:
+    r"""Accept ``None`` or a :class:`torch.Generator`; with ``device``, also
+    require the generator to draw on that device's type (``of`` names the
+    argument the device was taken from, for the message)."""
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(
             f"'{name}' must be a torch.Generator or None "
             f'(got {type(generator).__name__})'
         )
+    if device is not None and generator is not None:
+        device = torch.device(device)
+        if generator.device.type != device.type:
+            raise ValueError(
+                f"'{name}' must be on the device of {of} ({device}) "
+                f'(got {generator.device})'
+            )
     return generator
 
 

@@ -173,10 +173,8 @@ def _fanouts(text: Optional[str]) -> Optional[List[int]]:
 def _fit_graph(args) -> dict:
     import numpy as np
 
-    from gvae_ext import checkpoint
     from gvae_ext.datasets import featureless, load_dataset
-    from gvae_ext.distributed import fit_distributed
-    from gvae_ext.train import FitConfig
+    from gvae_ext.train import FitConfig, fit_distributed, save
 
     config = FitConfig.from_preset(
         args.preset or FitConfig.preset,
@@ -204,13 +202,13 @@ def _fit_graph(args) -> dict:
     summary['dataset'] = args.dataset
     summary['num_nodes'] = int(data.num_nodes)
     if args.save:
-        checkpoint.save(args.save, result.model, config, data.x.size(1))
+        save(args.save, result.model, config, data.x.size(1))
     if args.embeddings:
         np.save(args.embeddings, result.embeddings.cpu().numpy())
     if args.plots:
         import torch
 
-        from gvae_ext.plot import save_all_plots
+        from gvae_ext.report import save_all_plots
 
         model = result.model
         z = result.embeddings
@@ -284,7 +282,7 @@ def _cmd_fit(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from gvae_ext import bench
+    from gvae_ext.report import bench
     from gvae_ext.train import DEFAULT_PRESET
 
     if args.models:

@@ -48,8 +48,8 @@ def test_fit_same_seed_same_result(tmp_path):
 
 
 def test_fit_save_load_and_embeddings(tmp_path):
-    from gvae_ext.checkpoint import load
     from gvae_ext.datasets import load_cora
+    from gvae_ext.train.checkpoint import load
 
     ckpt, emb = tmp_path / 'model.pt', tmp_path / 'z.npy'
     result = _fit(

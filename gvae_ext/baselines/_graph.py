@@ -9,8 +9,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_edge_index, check_positive_int
-from gvae_ext.link.negative import check_generator_device
+from gvae_ext._checks import check_edge_index, check_generator, check_positive_int
 
 
 def check_inputs(
@@ -24,7 +23,7 @@ def check_inputs(
         raise ValueError("'num_nodes' must be a positive integer (got None)")
     num_nodes = check_edge_index(edge_index, num_nodes)
     dim = check_positive_int(dim, 'dim')
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
     return num_nodes, dim
 
 

@@ -10,10 +10,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_positive_int
-from gvae_ext._spmm import crow_indices
+from gvae_ext._checks import check_generator, check_positive_int
 from gvae_ext.baselines._graph import check_inputs, undirected
-from gvae_ext.link.negative import check_generator_device
+from gvae_ext.sparse.csr import crow_indices
 
 # Positive pairs that share one draw of negatives (a batched matmul instead
 # of a gather per pair; each pair still sees `num_negatives` negatives).
@@ -198,7 +197,7 @@ def deepwalk_embedding(
         raise ValueError(f"'lr' must be a positive number (got {lr!r})")
     if readout not in _READOUTS:
         raise ValueError(f"'readout' must be one of {_READOUTS} (got {readout!r})")
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
 
     device, dtype = edge_index.device, torch.get_default_dtype()
     emb = torch.zeros(num_nodes, dim, dtype=dtype, device=device)

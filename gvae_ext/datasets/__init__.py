@@ -6,13 +6,13 @@ no self-loops, no duplicates); a graph without node features gets the sparse
 identity as ``x`` (the featureless GAE*/VGAE* setting).
 """
 
-from gvae_ext.datasets._graph import featureless, identity_features
+from gvae_ext.datasets._graph import check_data, featureless, identity_features
 from gvae_ext.datasets.cora import load_cora
 from gvae_ext.datasets.edgelist import read_edgelist
 from gvae_ext.datasets.loaders import (
     from_data,
-    from_networkx,
     load_dataset,
+    load_networkx,
     load_planetoid,
 )
 
@@ -21,8 +21,9 @@ __all__ = [
     'load_dataset',
     'load_planetoid',
     'read_edgelist',
-    'from_networkx',
+    'load_networkx',
     'from_data',
     'featureless',
     'identity_features',
+    'check_data',
 ]

@@ -15,7 +15,7 @@ from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, to_undirected
 
 from gvae_ext._checks import check_positive_int
-from gvae_ext._spmm import csr_tensor
+from gvae_ext.sparse.csr import csr_tensor
 
 Device = Union[torch.device, str, None]
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from gvae_ext._spmm import csr_tensor
+from gvae_ext.sparse.csr import csr_tensor
 
 FORMAT_VERSION = 1
 _MASKS = ('train_mask', 'val_mask', 'test_mask')

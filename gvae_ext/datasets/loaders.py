@@ -138,7 +138,7 @@ def _node_features(graph, features, order: list) -> Optional[Tensor]:
     return check_features(features, len(order), name='features')
 
 
-def from_networkx(graph, features=None) -> Data:
+def load_networkx(graph, features=None) -> Data:
     r"""Convert a networkx graph into the loaders' :class:`Data`.
 
     A directed graph (``DiGraph``) is made undirected: an edge ``u -> v``

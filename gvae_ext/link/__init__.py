@@ -1,4 +1,5 @@
-r"""Link-prediction toolkit: edge splits, negative sampling and metrics."""
+r"""Link-prediction toolkit: edge splits, exact negative sampling, training
+negatives and metrics."""
 
 from gvae_ext.link.metrics import (
     UndefinedMetricWarning,
@@ -16,6 +17,7 @@ from gvae_ext.link.negative import (
     structured_negative_sampling,
 )
 from gvae_ext.link.split import EdgeSplit, LinkSplit, split_edges
+from gvae_ext.link.train_negatives import fast_negative_sampling
 
 __all__ = [
     'split_edges',
@@ -24,6 +26,7 @@ __all__ = [
     'negative_sampling',
     'structured_negative_sampling',
     'batched_negative_sampling',
+    'fast_negative_sampling',
     'roc_auc_score',
     'average_precision_score',
     'link_roc_auc',

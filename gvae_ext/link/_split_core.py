@@ -11,9 +11,8 @@ from typing import NamedTuple, Optional, Union
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_edge_index, check_fraction_or_count
+from gvae_ext._checks import check_edge_index, check_fraction_or_count, check_generator
 from gvae_ext.link import _pairs
-from gvae_ext.link.negative import check_generator_device
 
 Count = Union[int, float]
 
@@ -39,7 +38,7 @@ def split_ids(
     if isinstance(num_nodes, (tuple, list)):
         raise ValueError(f"'num_nodes' must be an int (got {num_nodes!r})")
     num_nodes = check_edge_index(edge_index, num_nodes)
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
     kind = 'undirected' if is_undirected else 'directed'
     _pairs.check_space(num_nodes * num_nodes, 'num_nodes', num_nodes)
     size = torch.tensor([num_nodes], device=edge_index.device)

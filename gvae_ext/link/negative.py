@@ -24,16 +24,6 @@ from gvae_ext.link import _pairs
 from gvae_ext.typing import NumNodes
 
 
-def check_generator_device(generator, device: torch.device) -> None:
-    r"""Raise unless ``generator`` (if any) draws on the type of ``device``."""
-    check_generator(generator)
-    if generator is not None and generator.device.type != device.type:
-        raise ValueError(
-            f"'generator' must be on the device of 'edge_index' ({device}) "
-            f'(got {generator.device})'
-        )
-
-
 def _request(num_neg_samples, default: int) -> int:
     if num_neg_samples is None:
         return default
@@ -99,7 +89,7 @@ def negative_sampling(
     bipartite = isinstance(num_nodes, (tuple, list))
     num_nodes = check_edge_index(edge_index, num_nodes)
     kind = _kind(bipartite, force_undirected)
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
     count = _request(num_neg_samples, edge_index.size(1))
     n_src, n_dst = num_nodes if bipartite else (num_nodes, num_nodes)
     device = edge_index.device
@@ -162,7 +152,7 @@ def structured_negative_sampling(
             f'(got {num_nodes!r})'
         )
     num_nodes = check_edge_index(edge_index, num_nodes)
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
     row, col = edge_index.long()
     if row.numel() == 0:
         return row, col, col.clone()
@@ -242,7 +232,7 @@ def batched_negative_sampling(
     src_batch, dst_batch = batches
     sizes = (src_batch.numel(), dst_batch.numel())
     check_edge_index(edge_index, sizes if bipartite else sizes[0])
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
     num_graphs = max(int(v.max()) + 1 for v in batches)
     n_src = torch.bincount(src_batch.long(), minlength=num_graphs)
     n_dst = torch.bincount(dst_batch.long(), minlength=num_graphs)

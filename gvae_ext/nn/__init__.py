@@ -1,20 +1,22 @@
-r"""Models: GCN/MLP encoders, the inner-product decoder, GAE/VGAE and DenseVAE."""
+r"""Graph autoencoder models: GCN/MLP encoders, decoders, GAE and VGAE, and
+their reconstruction objectives (:mod:`gvae_ext.nn.objectives`)."""
 
-from gvae_ext.nn._fastgae import degree_biased_sample, fastgae_recon_loss
-from gvae_ext.nn.autoencoder import GAE, VGAE
 from gvae_ext.nn.decoders import InnerProductDecoder
-from gvae_ext.nn.dense_vae import DenseVAE, ELBOTerms
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
+from gvae_ext.nn.gae import GAE, MAX_DENSE_NODES, NEG_SAMPLING, OBJECTIVES
+from gvae_ext.nn.objectives import degree_biased_sample, fastgae_recon_loss
+from gvae_ext.nn.vgae import VGAE
 
 __all__ = [
     'GAE',
     'VGAE',
-    'DenseVAE',
-    'ELBOTerms',
     'GCNEncoder',
     'VariationalGCNEncoder',
     'MLPEncoder',
     'InnerProductDecoder',
     'degree_biased_sample',
     'fastgae_recon_loss',
+    'OBJECTIVES',
+    'NEG_SAMPLING',
+    'MAX_DENSE_NODES',
 ]

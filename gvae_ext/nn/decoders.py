@@ -7,9 +7,9 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from gvae_ext._cache import TensorCache
 from gvae_ext._checks import check_edge_index, check_positive_int, check_tensor
-from gvae_ext._spmm import crow_indices, csr_tensor
-from gvae_ext.sparse import TensorCache
+from gvae_ext.sparse.csr import crow_indices, csr_tensor
 
 DEFAULT_CHUNK_SIZE = 2**16
 

@@ -29,11 +29,11 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.nn import Parameter
 
+from gvae_ext._cache import TensorCache
 from gvae_ext._checks import check_positive_int, check_tensor
 from gvae_ext.sparse import (
     Adj,
     SparseOperator,
-    TensorCache,
     adjacency_operator,
     feature_operator,
     spmm,

@@ -1,4 +1,4 @@
-r"""Checkpoints for :class:`~gvae_ext.nn.dense_vae.DenseVAE`.
+r"""Checkpoints for :class:`~gvae_ext.vae.model.DenseVAE`.
 
 A checkpoint is a :func:`torch.save` file holding the model's constructor
 arguments (:attr:`DenseVAE.hparams`), its ``state_dict`` (on CPU) and a
@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import torch
 
-from gvae_ext.nn.dense_vae import DenseVAE
+from gvae_ext.vae.model import DenseVAE
 
 FORMAT = 'gvae_ext.dense_vae/1'
 

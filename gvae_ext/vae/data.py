@@ -1,4 +1,4 @@
-r"""Datasets for :class:`~gvae_ext.nn.dense_vae.DenseVAE`: digits, MNIST, tables.
+r"""Datasets for :class:`~gvae_ext.vae.model.DenseVAE`: digits, MNIST, tables.
 
 Every loader returns a :class:`VAEData` with float32 ``train``/``test``
 matrices ``[num_samples, num_features]``. Specs accepted by
@@ -24,8 +24,8 @@ import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_samples
-from gvae_ext.nn.dense_vae import LIKELIHOODS
 from gvae_ext.vae.idx import read_idx
+from gvae_ext.vae.model import LIKELIHOODS
 from gvae_ext.vae.tables import read_table
 
 SPLIT_SEED = 12345

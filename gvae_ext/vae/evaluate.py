@@ -1,4 +1,4 @@
-r"""Held-out evaluation of a :class:`~gvae_ext.nn.dense_vae.DenseVAE`:
+r"""Held-out evaluation of a :class:`~gvae_ext.vae.model.DenseVAE`:
 the negative ELBO with its parts, and the importance-weighted log-likelihood.
 
 Both run in evaluation mode under :func:`torch.no_grad` in row batches (so
@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_positive_int
-from gvae_ext.nn.dense_vae import DenseVAE
+from gvae_ext.vae.model import DenseVAE
 
 
 @torch.no_grad()

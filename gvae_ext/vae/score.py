@@ -1,4 +1,4 @@
-r"""Anomaly scores from a trained :class:`~gvae_ext.nn.dense_vae.DenseVAE`.
+r"""Anomaly scores from a trained :class:`~gvae_ext.vae.model.DenseVAE`.
 
 The score of a sample is its negative ELBO in nats (higher = less like the
 training data), with the reconstruction term taken at :math:`\mathbf{z} =
@@ -13,9 +13,9 @@ import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_positive_int
-from gvae_ext.nn.dense_vae import DenseVAE
 from gvae_ext.vae.checkpoint import read_dense_vae
 from gvae_ext.vae.data import load_vae_dataset, read_table, standardize
+from gvae_ext.vae.model import DenseVAE
 
 
 @torch.no_grad()

@@ -1,4 +1,4 @@
-r"""Training and evaluation of :class:`~gvae_ext.nn.dense_vae.DenseVAE`.
+r"""Training and evaluation of :class:`~gvae_ext.vae.model.DenseVAE`.
 
 :func:`fit_dense_vae` is ``gvae-ext fit --model vae``: load a dataset, carve
 a validation set out of the training rows (never the test rows), train with
@@ -30,11 +30,11 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from gvae_ext._checks import check_generator, check_positive_int, check_samples
-from gvae_ext.nn.dense_vae import DenseVAE
 from gvae_ext.vae.checkpoint import load_dense_vae, save_dense_vae
 from gvae_ext.vae.data import SPLIT_SEED, VAEData, load_vae_dataset
 from gvae_ext.vae.evaluate import evaluate_dense_vae, iw_log_likelihood
 from gvae_ext.vae.images import save_vae_plots
+from gvae_ext.vae.model import DenseVAE
 
 DATASET_DEFAULTS: Dict[str, Dict[str, Any]] = {
     'digits': dict(hidden_channels=(256, 128), latent_channels=20, epochs=500),
@@ -84,13 +84,8 @@ def train_dense_vae(
     batch_size = check_positive_int(batch_size, 'batch_size')
     eval_every = check_positive_int(eval_every, 'eval_every')
     lr = _check_lr(lr)
-    generator = check_generator(generator)
     device = train.device
-    if generator is not None and generator.device.type != device.type:
-        raise ValueError(
-            f"'generator' must live on the data's device {device} "
-            f'(got {generator.device})'
-        )
+    generator = check_generator(generator, device=device, of="'train'")
     val_seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history, best, best_epoch, best_state = [], math.inf, -1, None

@@ -12,10 +12,10 @@ from torch_geometric.utils import to_networkx
 from gvae_ext.datasets import (
     featureless,
     from_data,
-    from_networkx,
     identity_features,
     load_cora,
     load_dataset,
+    load_networkx,
     read_edgelist,
 )
 from tests.conftest import DEVICES
@@ -228,7 +228,7 @@ def test_read_edgelist_matches_from_networkx(tmp_path, edges):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         data = read_edgelist(path)
-        other = from_networkx(graph)
+        other = load_networkx(graph)
     assert data.node_ids == other.node_ids
     assert torch.equal(data.edge_index, other.edge_index)
     names = data.node_ids
@@ -310,7 +310,7 @@ def test_load_dataset_planetoid_without_raw_files(tmp_path, monkeypatch):
 
 def test_from_networkx_graph_round_trip():
     graph = nx.karate_club_graph()
-    data = from_networkx(graph)
+    data = load_networkx(graph)
     assert data.num_nodes == graph.number_of_nodes()
     assert data.edge_index.size(1) == 2 * graph.number_of_edges()
     assert is_identity(data.x, data.num_nodes)
@@ -320,9 +320,9 @@ def test_from_networkx_graph_round_trip():
 
 def test_from_networkx_digraph_is_made_undirected():
     graph = nx.DiGraph([(0, 1), (1, 2), (2, 1)])
-    data = from_networkx(graph)
+    data = load_networkx(graph)
     assert pairs(data) == [(0, 1), (1, 0), (1, 2), (2, 1)]
-    multi = from_networkx(nx.MultiGraph([(0, 1), (0, 1), (1, 2)]))
+    multi = load_networkx(nx.MultiGraph([(0, 1), (0, 1), (1, 2)]))
     assert pairs(multi) == pairs(data)
 
 
@@ -332,30 +332,30 @@ def test_from_networkx_node_order_and_features():
     graph.add_node(0, feat=[0.0, 0.0])
     graph.add_node(1, feat=[1.0, 0.0])
     graph.add_edges_from([(2, 0), (0, 1)])
-    data = from_networkx(graph, features='feat')  # ids 0..N-1: row i is node i
+    data = load_networkx(graph, features='feat')  # ids 0..N-1: row i is node i
     assert data.x.tolist() == [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]]
     assert pairs(data) == [(0, 1), (0, 2), (1, 0), (2, 0)]
     named = nx.relabel_nodes(graph, {0: 'a', 1: 'b', 2: 'c'})
-    data = from_networkx(named, features=np.array([[1], [2], [3]]))
+    data = load_networkx(named, features=np.array([[1], [2], [3]]))
     assert data.node_ids == ['c', 'a', 'b']  # the order of graph.nodes
     assert data.x.tolist() == [[1.0], [2.0], [3.0]]
-    shifted = from_networkx(nx.path_graph([10, 20, 30]))
+    shifted = load_networkx(nx.path_graph([10, 20, 30]))
     assert shifted.node_ids.tolist() == [10, 20, 30]
 
 
 def test_from_networkx_errors():
     with pytest.raises(TypeError, match=r"'graph' must be a networkx graph"):
-        from_networkx([(0, 1)])
+        load_networkx([(0, 1)])
     with pytest.raises(ValueError, match=r"'graph': needs at least one edge"):
-        from_networkx(nx.empty_graph(3))
+        load_networkx(nx.empty_graph(3))
     with pytest.raises(ValueError, match=r"'features' must have one row per node"):
-        from_networkx(nx.path_graph(3), features=torch.ones(2, 1))
+        load_networkx(nx.path_graph(3), features=torch.ones(2, 1))
     with pytest.raises(ValueError, match=r"'features': node 1 has no attribute 'x'"):
         graph = nx.path_graph(2)
         graph.nodes[0]['x'] = [1.0]
-        from_networkx(graph, features='x')
+        load_networkx(graph, features='x')
     with pytest.warns(UserWarning, match=r"'graph': dropped 1 self-loop"):
-        data = from_networkx(nx.Graph([(0, 0), (0, 1)]))
+        data = load_networkx(nx.Graph([(0, 0), (0, 1)]))
     assert pairs(data) == [(0, 1), (1, 0)]
 
 

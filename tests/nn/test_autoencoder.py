@@ -4,14 +4,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gvae_ext.nn.autoencoder import GAE, VGAE
+from gvae_ext.link import fast_negative_sampling
+from gvae_ext.nn import GAE, VGAE
 from gvae_ext.nn.decoders import InnerProductDecoder
 from gvae_ext.nn.encoders import GCNEncoder, VariationalGCNEncoder
 from gvae_ext.nn.objectives import (
     dense_recon_loss,
     dense_recon_loss_from_logits,
     dense_targets,
-    fast_negative_sampling,
 )
 from tests.conftest import DEVICES
 
@@ -176,7 +176,7 @@ def test_vgae_loss_is_recon_plus_kl_over_n():
 
 @pytest.mark.parametrize('mode', ['bitmap', 'hashed', 'collisions', 'gaps'])
 def test_fast_negative_sampling_properties(mode, monkeypatch):
-    import gvae_ext.nn._fast_negatives as fast
+    import gvae_ext.link.train_negatives as fast
 
     if mode != 'bitmap':
         monkeypatch.setattr(fast, 'BITMAP_MAX_PAIRS', 0)
@@ -214,7 +214,7 @@ def test_fast_negative_sampling_properties(mode, monkeypatch):
 
 @pytest.mark.parametrize('device', DEVICES)
 def test_fast_negative_sampling_hashed_on_a_large_graph(device):
-    import gvae_ext.nn._fast_negatives as fast
+    import gvae_ext.link.train_negatives as fast
 
     n = 20_000  # n * n > BITMAP_MAX_PAIRS: the hashed bitmap
     g = torch.Generator().manual_seed(3)
@@ -233,7 +233,7 @@ def test_fast_negative_sampling_hashed_on_a_large_graph(device):
 
 
 def test_fast_negative_sampling_dense_graph_uses_the_rank_trick():
-    import gvae_ext.nn._fast_negatives as fast
+    import gvae_ext.link.train_negatives as fast
 
     n = 40
     pairs = torch.combinations(torch.arange(n)).t()

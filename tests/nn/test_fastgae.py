@@ -4,16 +4,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gvae_ext.nn._fastgae import (
+from gvae_ext.nn import GAE, VGAE
+from gvae_ext.nn.decoders import InnerProductDecoder
+from gvae_ext.nn.encoders import VariationalGCNEncoder
+from gvae_ext.nn.objectives import dense_objective, dense_recon_loss, dense_targets
+from gvae_ext.nn.objectives.fastgae import (
     DEGREE_FLOOR,
     degree_biased_sample,
     fastgae_recon_loss,
     induced_targets,
 )
-from gvae_ext.nn.autoencoder import GAE, VGAE
-from gvae_ext.nn.decoders import InnerProductDecoder
-from gvae_ext.nn.encoders import VariationalGCNEncoder
-from gvae_ext.nn.objectives import dense_objective, dense_recon_loss, dense_targets
 from tests.conftest import DEVICES
 
 
@@ -296,16 +296,16 @@ def test_degree_biased_sample_generator_errors():
     ],
 )
 def test_fit_config_fastgae_errors(kwargs, match):
-    from gvae_ext.config import FitConfig
+    from gvae_ext.train.config import FitConfig
 
     with pytest.raises(ValueError, match=match):
         FitConfig.from_preset('paper', **kwargs)
 
 
 def test_fit_fastgae_on_cora():
-    from gvae_ext.config import FitConfig
     from gvae_ext.datasets.cora import load_cora
-    from gvae_ext.train import fit
+    from gvae_ext.train.config import FitConfig
+    from gvae_ext.train.loop import fit
 
     data = load_cora()
     runs = []

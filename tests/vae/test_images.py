@@ -4,7 +4,6 @@ import zlib
 import pytest
 import torch
 
-from gvae_ext.nn.dense_vae import DenseVAE
 from gvae_ext.vae.images import (
     interleave_rows,
     make_grid,
@@ -12,6 +11,7 @@ from gvae_ext.vae.images import (
     save_vae_plots,
     write_png,
 )
+from gvae_ext.vae.model import DenseVAE
 
 
 def _read_png(path):

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from gvae_ext.link.metrics import roc_auc_score
-from gvae_ext.nn.dense_vae import DenseVAE
 from gvae_ext.vae.data import load_digits_data
+from gvae_ext.vae.model import DenseVAE
 from gvae_ext.vae.score import anomaly_scores
 from gvae_ext.vae.train import train_dense_vae
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from gvae_ext.nn.dense_vae import DenseVAE
 from gvae_ext.vae.checkpoint import load_dense_vae, read_dense_vae, save_dense_vae
 from gvae_ext.vae.data import load_digits_data, load_table, split_rows, standardize
 from gvae_ext.vae.evaluate import evaluate_dense_vae, iw_log_likelihood
+from gvae_ext.vae.model import DenseVAE
 from gvae_ext.vae.score import anomaly_scores, score_dense_vae
 from gvae_ext.vae.train import fit_dense_vae, train_dense_vae
 from tests.conftest import DEVICES
