@@ -1,5 +1,5 @@
-r"""I.i.d. uniform negative pairs for training (private; re-exported by
-:mod:`gvae_ext.nn.objectives`).
+r"""I.i.d. uniform negative pairs for training
+(:func:`fast_negative_sampling`, exported by :mod:`gvae_ext.link`).
 
 What to avoid is built once per :obj:`edge_index` tensor and cached, and
 negatives are drawn by rejection: uniform candidates, of which the blocked
@@ -21,6 +21,7 @@ from torch import Tensor
 
 from gvae_ext._cache import TensorCache
 from gvae_ext._checks import check_edge_index
+from gvae_ext.link import _pairs
 
 # Graphs with at most this many ordered pairs get a bitmap (2**28 bits: 32 MB,
 # up to 16384 nodes).
@@ -56,8 +57,8 @@ def _blocked(edge_index: Tensor, n: int):
     row, col = edge_index.long()
     keep = row != col
     row, col = row[keep], col[keep]
-    # Off-diagonal pair (i, j) <-> id i * (n - 1) + j - [j > i] in [0, n(n-1)).
-    ids = torch.unique(row * (n - 1) + col - (col > row).long())
+    # Off-diagonal pair (i, j) <-> its directed id in [0, n(n-1)).
+    ids = torch.unique(_pairs.encode('directed', row, col, n, n))
     free = n * (n - 1) - ids.numel()
     if free < DENSE_SHARE * n * (n - 1):
         # Few free pairs: rejection would waste draws; the rank trick (the
@@ -65,8 +66,7 @@ def _blocked(edge_index: Tensor, n: int):
         return 'gaps', (ids - torch.arange(ids.numel(), device=ids.device),), free
     if n * n <= BITMAP_MAX_PAIRS:
         # The same distinct ids in the n * n space, plus the (disjoint) diagonal.
-        row, col = ids.div(n - 1, rounding_mode='floor'), ids.remainder(n - 1)
-        col = col + (col >= row).long()
+        row, col = _pairs.decode('directed', ids, n, n)
         nodes = torch.arange(n, device=ids.device)
         full = torch.cat([row * n + col, nodes * (n + 1)])
         return 'bitmap', (_set_bits(n * n, full),), free
@@ -156,8 +156,7 @@ def fast_negative_sampling(
             0, free, (num_neg_samples,), generator=generator, device=device
         )
         ids += torch.searchsorted(blocked[0], ids, right=True)
-    row, col = ids.div(n - 1, rounding_mode='floor'), ids.remainder(n - 1)
-    return torch.stack([row, col + (col >= row).long()])
+    return torch.stack(_pairs.decode('directed', ids, n, n))
 
 
 __all__ = [

@@ -10,6 +10,7 @@ r"""The training stage of the graph autoencoders.
 * :mod:`~gvae_ext.train.checkpoint` -- :func:`save` and :func:`load`.
 """
 
+from gvae_ext.train._run import build_model
 from gvae_ext.train.checkpoint import load, save
 from gvae_ext.train.config import (
     DEFAULT_PRESET,
@@ -20,8 +21,9 @@ from gvae_ext.train.config import (
     FitConfig,
 )
 from gvae_ext.train.distributed import fit_distributed
-from gvae_ext.train.loop import FitResult, build_model, evaluate, fit
+from gvae_ext.train.loop import FitResult, fit
 from gvae_ext.train.minibatch import MiniBatchTrainer, loader_epoch, minibatch_epoch
+from gvae_ext.train.replica import Replica, evaluate
 
 __all__ = [
     'FitConfig',
@@ -34,6 +36,7 @@ __all__ = [
     'FitResult',
     'build_model',
     'evaluate',
+    'Replica',
     'fit_distributed',
     'save',
     'load',

@@ -12,8 +12,8 @@ from typing import Union
 
 import torch
 
+from gvae_ext.train._run import build_model
 from gvae_ext.train.config import FitConfig
-from gvae_ext.train.loop import build_model
 
 FORMAT = 'gvae_ext.graph/1'
 

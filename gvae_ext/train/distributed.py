@@ -36,7 +36,8 @@ from gvae_ext._checks import check_positive_int, check_tensor
 from gvae_ext._io import write_json
 from gvae_ext.link import EdgeSplit, link_auc_ap
 from gvae_ext.train.config import FitConfig
-from gvae_ext.train.loop import FitResult, Replica, fit, run_training
+from gvae_ext.train.loop import FitResult, fit, run_training
+from gvae_ext.train.replica import Replica, check_finite
 
 
 class DistEnv(NamedTuple):
@@ -250,6 +251,7 @@ class _RankReplica(Replica):
         so that every rank computes the metrics of all the pairs."""
         model.eval()
         z = model.encode(x, edge_index)
+        check_finite(z)
         scores = [
             gather_shards(
                 _score(model, z, shard_pairs(pairs, self.rank, self.world_size)),

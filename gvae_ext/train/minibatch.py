@@ -151,6 +151,15 @@ def minibatch_epoch(
     return float(total) / pairs.size(1)
 
 
+def _is_edge(pairs: Tensor, edge_ids: Tensor, num_nodes: int) -> Tensor:
+    r"""Which columns of :obj:`pairs` are in the sorted pair ids :obj:`edge_ids`."""
+    if edge_ids.numel() == 0:
+        return torch.zeros(pairs.size(1), dtype=torch.bool, device=pairs.device)
+    ids = pairs[0].long() * num_nodes + pairs[1].long()
+    at = torch.searchsorted(edge_ids, ids).clamp_(max=edge_ids.numel() - 1)
+    return edge_ids[at] == ids
+
+
 def loader_epoch(
     model: torch.nn.Module,
     x: Optional[Tensor],
@@ -159,9 +168,14 @@ def loader_epoch(
     *,
     num_nodes: int,
     variational: Optional[bool] = None,
+    neg_edge_index: Optional[Tensor] = None,
 ) -> float:
     r"""One epoch over the batches of :obj:`loader` (module docstring);
     returns the mean batch loss, weighted by the number of labelled pairs.
+
+    PyG's binary negatives are uniformly random pairs, which can be edges;
+    with :obj:`neg_edge_index` (the training edges, both directions) those
+    that are edges in either direction are dropped from the batch's loss.
 
     Args:
         model (torch.nn.Module): A GAE or VGAE whose encoder takes
@@ -175,8 +189,17 @@ def loader_epoch(
         num_nodes (int): :math:`N` of the whole graph (the KL scale).
         variational (bool, optional): Add the KL term. (default: whether the
             model has :obj:`kl_loss`)
+        neg_edge_index (LongTensor, optional): Edges that are never used as
+            negatives, :obj:`[2, E]`. (default: :obj:`None`)
     """
     num_nodes = check_positive_int(num_nodes, 'num_nodes')
+    edge_ids = None
+    if neg_edge_index is not None:
+        check_edge_index(neg_edge_index, num_nodes, name='neg_edge_index')
+        row, col = neg_edge_index.long()
+        edge_ids = torch.unique(
+            torch.cat([row * num_nodes + col, col * num_nodes + row])
+        )
     if variational is None:
         variational = callable(getattr(model, 'kl_loss', None))
     device = next(model.parameters()).device
@@ -187,6 +210,8 @@ def loader_epoch(
         label = batch.edge_label.to(device)
         pairs = batch.edge_label_index.to(device)
         pos, neg = pairs[:, label == 1], pairs[:, label == 0]
+        if edge_ids is not None:
+            neg = neg[:, ~_is_edge(neg, edge_ids.to(device), num_nodes)]
         if pos.size(1) == 0 or neg.size(1) == 0:
             raise ValueError(
                 "'loader' batches must hold positive and negative pairs "
@@ -265,6 +290,7 @@ class MiniBatchTrainer:
                 optimizer,
                 num_nodes=num_nodes,
                 variational=config.variational,
+                neg_edge_index=self.train_edges,
             )
         return minibatch_epoch(
             model,

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch_geometric.data import Data
 
+from gvae_ext.train import FitConfig, fit
 from gvae_ext.train.distributed import (
     DistEnv,
     average_gradients,
@@ -19,7 +20,6 @@ from gvae_ext.train.distributed import (
     fit_distributed,
     shard_pairs,
 )
-from gvae_ext.train.loop import FitConfig, fit
 
 ROOT = Path(__file__).resolve().parents[1]
 

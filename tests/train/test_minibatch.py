@@ -17,8 +17,9 @@ from gvae_ext.sampling import (
 )
 from gvae_ext.sampling.neighbor import KHopSampler
 from gvae_ext.train.config import FitConfig
-from gvae_ext.train.loop import Replica, fit, run_training
+from gvae_ext.train.loop import fit, run_training
 from gvae_ext.train.minibatch import minibatch_epoch
+from gvae_ext.train.replica import Replica
 from gvae_ext.variational import kl_normal
 from tests.conftest import DEVICES
 

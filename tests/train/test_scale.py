@@ -34,7 +34,7 @@ _SCRIPT = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     import torch
     from torch_geometric.data import Data
-    from gvae_ext.train.loop import FitConfig, fit
+    from gvae_ext.train import FitConfig, fit
 
     torch.set_num_threads(1)
     n, g = 200_000, torch.Generator().manual_seed(0)

@@ -1,0 +1,216 @@
+r"""One training run's pieces (private to :mod:`gvae_ext.train`): the
+model a :class:`~gvae_ext.train.FitConfig` describes, the split and
+features, one epoch, the history and the model selection."""
+
+import copy
+import math
+from typing import Dict, List, Optional
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from gvae_ext._checks import check_edge_index, check_features
+from gvae_ext.datasets import check_data
+from gvae_ext.link import EdgeSplit, fast_negative_sampling, split_edges
+from gvae_ext.nn import GAE, VGAE, GCNEncoder, MLPEncoder, VariationalGCNEncoder
+from gvae_ext.train.config import FitConfig
+from gvae_ext.train.minibatch import MiniBatchTrainer
+
+
+def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
+    r"""The (V)GAE that ``config`` describes, for ``in_channels`` input features."""
+    config.validate()
+    sizes = dict(
+        in_channels=in_channels,
+        hidden_channels=config.hidden_channels,
+        out_channels=config.out_channels,
+    )
+    drop = dict(dropout=config.dropout, input_dropout=config.input_dropout)
+    if config.model.endswith('_mlp'):
+        encoder = MLPEncoder(**sizes, variational=config.variational, **drop)
+    elif config.variational:
+        encoder = VariationalGCNEncoder(**sizes, **drop)
+    else:
+        encoder = GCNEncoder(**sizes, **drop)
+    cls = VGAE if config.variational else GAE
+    return cls(
+        encoder,
+        objective=config.objective,
+        max_dense_nodes=config.max_dense_nodes,
+        fastgae_nodes=config.fastgae_nodes,
+        fastgae_alpha=config.fastgae_alpha,
+    )
+
+
+def _in_channels(x: Optional[Tensor], num_nodes: int) -> int:
+    return num_nodes if x is None else x.size(1)
+
+
+def _undirected_pairs(edge_index: Tensor) -> Tensor:
+    r"""One column per undirected pair (``row < col``) of a symmetric graph."""
+    return edge_index[:, edge_index[0] < edge_index[1]]
+
+
+def _mask_edges(pairs: Tensor, rate: float, generator: torch.Generator) -> Tensor:
+    r"""Keep each undirected pair with probability ``1 - rate``; return the
+    kept pairs in both directions (the epoch's message-passing graph)."""
+    keep = torch.rand(pairs.size(1), generator=generator, device=pairs.device) >= rate
+    kept = pairs[:, keep]
+    return torch.cat([kept, kept.flip(0)], dim=1)
+
+
+def _objective(model, config, z, train_edges, target, weight, neg_gen) -> Tensor:
+    if config.objective != 'sampled':
+        # Kipf's weighted BCE over the full adjacency ('dense') or over the
+        # subgraph of a degree-biased node sample ('fastgae') (+ KL/N); both
+        # take every training edge in both directions as a positive.
+        return model.loss(z, train_edges)
+    # The sampled objective on this process's pairs (+ KL/N for a VGAE). The
+    # negatives avoid every training edge in both directions: `target` holds
+    # one direction of each pair only, so it cannot be what they avoid.
+    neg = fast_negative_sampling(
+        train_edges, z.size(0), target.size(1), generator=neg_gen
+    )
+    loss = weight * model.recon_loss(z, target, neg)
+    if config.variational:
+        loss = loss + model.kl_loss() / z.size(0)
+    return loss
+
+
+def _check_config(config) -> FitConfig:
+    if config is None:
+        config = FitConfig.from_preset()
+    if not isinstance(config, FitConfig):
+        raise ValueError(
+            "'config' must be a FitConfig, e.g. FitConfig.from_preset(epochs=50) "
+            f'(got {type(config).__name__})'
+        )
+    config.validate()
+    return config
+
+
+def _features(data: Data) -> Optional[Tensor]:
+    x = getattr(data, 'x', None)
+    if x is None:
+        return None
+    check_features(x, data.num_nodes, name='data.x')
+    if x.dtype != torch.get_default_dtype():
+        # The model's weights are in the default dtype (float32 usually):
+        # float64 or integer features are cast (a copy; data.x is untouched).
+        x = x.to(torch.get_default_dtype())
+    return x
+
+
+def _split(data: Data, config: FitConfig, num_nodes: int, split, device):
+    if split is None:
+        gen = torch.Generator().manual_seed(config.seed)
+        split = split_edges(
+            data.edge_index,
+            num_nodes,
+            num_val=config.num_val,
+            num_test=config.num_test,
+            generator=gen,
+        )
+    for name in ('val', 'test'):
+        pos = getattr(split, f'{name}_pos_edge_index')
+        if pos.size(1) == 0:
+            fraction = getattr(config, f'num_{name}')
+            raise ValueError(
+                f"'data.edge_index' has too few edges for a {name} split: "
+                f"'num_{name}'={fraction} of its {data.edge_index.size(1) // 2} "
+                f'undirected edges leaves no {name} pair; use a larger graph '
+                f'(got 0 {name} pairs)'
+            )
+    return EdgeSplit(*[t.to(device) if isinstance(t, Tensor) else t for t in split])
+
+
+class _Recorder:
+    r"""The history, the model selection and the reported epoch of a run."""
+
+    def __init__(self, config: FitConfig):
+        self.config = config
+        self.history: Dict[str, List[float]] = {
+            'epoch': [],
+            'loss': [],
+            'val_auc': [],
+            'val_ap': [],
+        }
+        self.best_state, self.best_auc, self.best_epoch = None, -math.inf, 0
+
+    def diverged(self, epoch: int, loss: float):
+        raise ValueError(
+            f'training diverged at epoch {epoch}: the loss is {loss} (or the '
+            f"weights are no longer finite); lower 'lr' (got lr={self.config.lr})"
+        )
+
+    def record(self, model, epoch: int, loss: float, val_auc: float, val_ap: float):
+        for key, value in zip(self.history, (epoch, loss, val_auc, val_ap)):
+            self.history[key].append(value)
+        if self.config.selection == 'val_auc' and val_auc > self.best_auc:
+            self.best_auc, self.best_epoch = val_auc, epoch
+            self.best_state = copy.deepcopy(model.state_dict())
+
+    def reported_epoch(self) -> int:
+        if self.best_state is not None:
+            return self.best_epoch
+        return self.history['epoch'][-1] if self.history['epoch'] else 0
+
+
+class _Run:
+    r"""The state of one training run (the pieces of :func:`run_training`)."""
+
+    def __init__(self, data, config, split, replica):
+        self.config, self.replica = config, replica
+        check_data(data)
+        self.num_nodes = check_edge_index(
+            data.edge_index, data.num_nodes, name='data.edge_index'
+        )
+        self.device = replica.device(config)
+        self.split = _split(data, config, self.num_nodes, split, self.device)
+        x = _features(data)
+        self.x = x.to(self.device) if x is not None else None
+        self.train_edges = self.split.train_pos_edge_index
+        # The loss reconstructs each training pair once (the decoder is symmetric).
+        self.train_pairs = _undirected_pairs(self.train_edges)
+        seed = config.seed
+        # Own generators on the data's device: the edge mask and the negatives.
+        self.mask_gen = torch.Generator(device=self.device).manual_seed(seed + 1)
+        self.neg_gen = torch.Generator(device=self.device).manual_seed(seed + 3)
+        self.minibatch = None
+        if config.batch_size > 0:  # sampled neighbourhoods (gvae_ext.train.minibatch)
+            self.minibatch = MiniBatchTrainer(
+                config,
+                self.x,
+                self.train_edges,
+                self.train_pairs,
+                world_size=replica.world_size,
+            )
+        in_channels = _in_channels(self.x, self.num_nodes)
+        self.model = build_model(config, in_channels).to(self.device)
+        self.target, self.weight = replica.setup(self.model, self.train_pairs, seed)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+
+    def epoch(self) -> float:
+        model, config = self.model, self.config
+        model.train()
+        graph = self.train_edges
+        if config.edge_mask > 0:
+            graph = _mask_edges(self.train_pairs, config.edge_mask, self.mask_gen)
+        if self.minibatch is not None:
+            return self.minibatch.epoch(model, self.optimizer, graph, self.num_nodes)
+        self.optimizer.zero_grad()
+        z = model.encode(self.x, graph)
+        loss = _objective(
+            model, config, z, self.train_edges, self.target, self.weight, self.neg_gen
+        )
+        loss.backward()
+        self.replica.sync_gradients(self.params)
+        self.optimizer.step()
+        return self.replica.mean_loss(loss)
+
+    def evaluate(self, name: str):
+        pos = getattr(self.split, f'{name}_pos_edge_index')
+        neg = getattr(self.split, f'{name}_neg_edge_index')
+        return self.replica.evaluate(self.model, self.x, self.train_edges, pos, neg)

@@ -1,0 +1,62 @@
+r"""How one process takes part in training: :class:`Replica` is the
+single-process case; :mod:`gvae_ext.train.distributed` subclasses it for the
+ranks of a ``torchrun`` job. :func:`evaluate` scores held-out pairs."""
+
+from typing import List
+
+import torch
+from torch import Tensor
+
+from gvae_ext.train.config import FitConfig
+
+
+@torch.no_grad()
+def evaluate(model, x, edge_index, pos: Tensor, neg: Tensor):
+    r"""``(auc, ap, z)`` of ``model`` on the pairs ``pos`` / ``neg``, scored
+    with the deterministic embedding (``mu`` for a VGAE)."""
+    model.eval()
+    z = model.encode(x, edge_index)
+    check_finite(z)
+    auc, ap = model.test(z, pos, neg)
+    return auc, ap, z
+
+
+class NonFiniteError(ValueError):
+    r"""The embeddings are no longer finite (a diverging run)."""
+
+
+def check_finite(z: Tensor) -> None:
+    r"""Raise :class:`NonFiniteError` unless every entry of ``z`` is finite."""
+    if not bool(torch.isfinite(z).all()):
+        raise NonFiniteError('the embeddings contain inf or NaN')
+
+
+class Replica:
+    r"""How one process takes part in training. This base class is the
+    single-process case (it does all the work); :mod:`gvae_ext.train.distributed`
+    subclasses it for the ranks of a ``torchrun`` job."""
+
+    rank = 0
+    world_size = 1
+
+    def device(self, config: 'FitConfig') -> torch.device:
+        return torch.device(config.device)
+
+    def setup(self, model: torch.nn.Module, train_pairs: Tensor, seed: int):
+        r"""Return the pairs this process reconstructs and the weight of its
+        mean reconstruction loss."""
+        return train_pairs, 1.0
+
+    def sync_gradients(self, params: List[torch.nn.Parameter]) -> None:
+        pass
+
+    def share_state(self, model: torch.nn.Module) -> None:
+        r"""Make every rank hold rank 0's final weights (e.g. after model
+        selection, which only rank 0 tracks)."""
+
+    def mean_loss(self, loss: Tensor) -> float:
+        return loss.detach().item()
+
+    def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
+        r"""``(auc, ap, z)`` on ``pos`` / ``neg`` (called on every rank)."""
+        return evaluate(model, x, edge_index, pos, neg)
