@@ -1,0 +1,261 @@
+r"""The evaluation suite of issue 12: the default against the paper preset and
+against PyG's own autoencoder example, on graphs the default was not tuned on.
+
+Every graph is split by :func:`gvae_ext.split_edges` with the seed (85/5/10),
+so for one seed the three methods see the same split; every seed is its own
+split and initialisation. For each graph the script prints test AUC / AP
+(x100, mean ± std over seeds) and the paired per-seed differences
+default − paper and default − PyG-example (mean ± standard error, and on how
+many seeds the default is ahead).
+
+Methods:
+
+* ``default`` -- ``gvae-ext fit`` with no preset (whatever
+  :data:`gvae_ext.train.DEFAULT_PRESET` resolves to for the graph);
+* ``paper`` -- ``--preset paper`` (Kipf & Welling's protocol);
+* ``pyg`` -- PyG 2.8's ``examples/autoencoder.py`` model and loop with PyG's
+  own classes (``torch_geometric.nn.GAE/VGAE`` around two or three
+  ``GCNConv`` layers 2·16 -> 16, row-normalised features, Adam lr 0.01, 400
+  epochs, ``recon_loss`` + ``kl_loss()/N``, the last epoch's model), trained
+  on the same split.
+
+Graphs (nothing is downloaded): ``cora`` and ``cora*`` (featureless), the
+networkx built-ins ``karate``, ``lesmis``, ``florentine``, ``davis``, and
+synthetic graphs: ``sbm_feat`` (stochastic block model, features = noisy
+block indicators), ``sbm`` (the same graph featureless), ``geo_feat``
+(random geometric graph, features = the coordinates plus noise), ``er_noise``
+(Erdős–Rényi with uninformative random features). ``--edgelists DIR`` adds
+every ``DIR/*.txt`` (e.g. from ``scripts/real_graphs.py build``).
+
+Usage::
+
+    python3 scripts/eval_suite.py --graphs karate,lesmis --seeds 0-9 \
+        --model vgae --out docs/results/suite_vgae.json
+"""
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Dict, List
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import gvae_ext  # noqa: E402
+from gvae_ext.report.bench import parse_seeds  # noqa: E402
+
+METHODS = ('default', 'paper', 'pyg')
+
+
+def _networkx(name: str):
+    import networkx as nx
+
+    graph = {
+        'karate': nx.karate_club_graph,
+        'lesmis': nx.les_miserables_graph,
+        'florentine': nx.florentine_families_graph,
+        'davis': nx.davis_southern_women_graph,
+    }[name]()
+    return gvae_ext.load_networkx(nx.convert_node_labels_to_integers(graph))
+
+
+def _sbm(features: bool):
+    import networkx as nx
+
+    sizes, p_in, p_out = [60, 60, 60, 60, 60], 0.12, 0.01
+    graph = nx.stochastic_block_model(sizes, _probs(len(sizes), p_in, p_out), seed=7)
+    g = torch.Generator().manual_seed(7)
+    block = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
+    x = torch.nn.functional.one_hot(block, len(sizes)).float()
+    x = x + 0.8 * torch.randn(x.shape, generator=g)
+    return gvae_ext.load_networkx(graph, features=x if features else None)
+
+
+def _probs(k: int, p_in: float, p_out: float):
+    return [[p_in if i == j else p_out for j in range(k)] for i in range(k)]
+
+
+def _geometric():
+    import networkx as nx
+
+    graph = nx.random_geometric_graph(300, 0.11, seed=3)
+    pos = torch.tensor([graph.nodes[i]['pos'] for i in range(300)])
+    g = torch.Generator().manual_seed(3)
+    x = torch.cat([pos, torch.randn(300, 6, generator=g)], 1)
+    return gvae_ext.load_networkx(graph, features=x)
+
+
+def _erdos_renyi():
+    import networkx as nx
+
+    graph = nx.gnp_random_graph(300, 0.03, seed=5)
+    g = torch.Generator().manual_seed(5)
+    return gvae_ext.load_networkx(graph, features=torch.randn(300, 16, generator=g))
+
+
+GRAPHS: Dict[str, Callable] = {
+    'cora': gvae_ext.load_cora,
+    'cora*': lambda: gvae_ext.featureless(gvae_ext.load_cora()),
+    'karate': lambda: _networkx('karate'),
+    'lesmis': lambda: _networkx('lesmis'),
+    'florentine': lambda: _networkx('florentine'),
+    'davis': lambda: _networkx('davis'),
+    'sbm_feat': lambda: _sbm(True),
+    'sbm': lambda: _sbm(False),
+    'geo_feat': _geometric,
+    'er_noise': _erdos_renyi,
+}
+
+
+def run_pyg_example(data, split, seed: int, variational: bool) -> Dict[str, float]:
+    r"""PyG's autoencoder example (its classes, its loop) on ``split``."""
+    from torch_geometric.nn import GAE, VGAE, GCNConv
+
+    x = data.x.to_dense() if data.x.layout != torch.strided else data.x
+    x = x.float()
+    x = x - x.min()  # T.NormalizeFeatures
+    x = x / x.sum(1, keepdim=True).clamp(min=1)
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, cin, cout):
+            super().__init__()
+            self.conv1 = GCNConv(cin, 2 * cout)
+            self.conv2 = GCNConv(2 * cout, cout)
+            self.conv3 = GCNConv(2 * cout, cout) if variational else None
+
+        def forward(self, x, edge_index):
+            h = self.conv1(x, edge_index).relu()
+            if self.conv3 is None:
+                return self.conv2(h, edge_index)
+            return self.conv2(h, edge_index), self.conv3(h, edge_index)
+
+    with torch.random.fork_rng():
+        torch.random.manual_seed(seed)
+        encoder = Encoder(x.size(1), 16)
+        model = VGAE(encoder) if variational else GAE(encoder)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        train = split.train_pos_edge_index
+        pos = train[:, train[0] < train[1]]
+        for _ in range(400):
+            model.train()
+            optimizer.zero_grad()
+            z = model.encode(x, train)
+            loss = model.recon_loss(z, pos)
+            if variational:
+                loss = loss + model.kl_loss() / data.num_nodes
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            z = model.encode(x, train)
+            auc, ap = model.test(
+                z, split.test_pos_edge_index, split.test_neg_edge_index
+            )
+    return {'test_auc': float(auc), 'test_ap': float(ap)}
+
+
+def run_one(data, method: str, model: str, seed: int) -> Dict[str, float]:
+    config = None
+    if method == 'paper':
+        config = gvae_ext.FitConfig.from_preset('paper', model=model, seed=seed)
+    elif method == 'default':
+        config = gvae_ext.FitConfig.from_preset(model=model, seed=seed)
+    split = gvae_ext.split_edges(
+        data.edge_index, data.num_nodes, generator=torch.Generator().manual_seed(seed)
+    )
+    start = time.perf_counter()
+    if method == 'pyg':
+        metrics = run_pyg_example(data, split, seed, model == 'vgae')
+    else:
+        metrics = dict(gvae_ext.fit(data, config, split=split).metrics)
+    metrics['seconds'] = time.perf_counter() - start
+    return metrics
+
+
+def _mean_std(values: List[float]) -> str:
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{100 * statistics.fmean(values):.1f} ± {100 * std:.1f}'
+
+
+def _paired(a: List[float], b: List[float]) -> str:
+    diff = [x - y for x, y in zip(a, b)]
+    se = statistics.stdev(diff) / math.sqrt(len(diff)) if len(diff) > 1 else 0.0
+    ahead = sum(d > 0 for d in diff)
+    return f'{100 * statistics.fmean(diff):+.1f} ± {100 * se:.1f} ({ahead}/{len(diff)})'
+
+
+def table(results: Dict[str, Dict[str, List[Dict[str, float]]]]) -> str:
+    lines = [
+        '| graph | default AUC / AP | paper AUC / AP | PyG example AUC / AP '
+        '| Δ default − paper AUC / AP | Δ default − PyG AUC / AP |',
+        '|---|---|---|---|---|---|',
+    ]
+    for graph, runs in results.items():
+        cells = [graph]
+        col = {
+            m: {k: [r[k] for r in runs[m]] for k in ('test_auc', 'test_ap')}
+            for m in METHODS
+            if m in runs
+        }
+        for m in METHODS:
+            if m in col:
+                cells.append(
+                    f'{_mean_std(col[m]["test_auc"])} / {_mean_std(col[m]["test_ap"])}'
+                )
+            else:
+                cells.append('—')
+        for peer in ('paper', 'pyg'):
+            if 'default' in col and peer in col:
+                cells.append(
+                    f'{_paired(col["default"]["test_auc"], col[peer]["test_auc"])} / '
+                    f'{_paired(col["default"]["test_ap"], col[peer]["test_ap"])}'
+                )
+            else:
+                cells.append('—')
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--graphs', default=','.join(GRAPHS))
+    parser.add_argument('--methods', default=','.join(METHODS))
+    parser.add_argument('--model', default='vgae', choices=('vgae', 'gae'))
+    parser.add_argument('--seeds', default='0-9')
+    parser.add_argument('--edgelists', default=None, metavar='DIR')
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--out', default=None, metavar='PATH.json')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    graphs = {g: GRAPHS[g] for g in args.graphs.split(',') if g}
+    if args.edgelists:
+        for path in sorted(Path(args.edgelists).glob('*.txt')):
+            if not path.name.endswith('.nodes.txt'):
+                graphs[path.stem] = lambda p=path: gvae_ext.read_edgelist(p)
+    methods = [m for m in args.methods.split(',') if m]
+    results: Dict[str, Dict[str, List[Dict[str, float]]]] = {}
+    for name, load in graphs.items():
+        data = load()
+        results[name] = {m: [] for m in methods}
+        for seed in parse_seeds(args.seeds):
+            for method in methods:
+                metrics = run_one(data, method, args.model, seed)
+                results[name][method].append(metrics)
+                print(
+                    f'{name} seed {seed} {method}: AUC {metrics["test_auc"]:.4f} '
+                    f'AP {metrics["test_ap"]:.4f} ({metrics["seconds"]:.1f} s)',
+                    flush=True,
+                )
+        if args.out:
+            Path(args.out).write_text(json.dumps(results, indent=1))
+    print(table(results))
+
+
+if __name__ == '__main__':
+    main()
