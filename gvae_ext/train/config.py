@@ -320,9 +320,16 @@ def _is_number(value) -> bool:
 def _check_numbers(config: FitConfig) -> None:
     r"""Validate the numeric fields; ``bool`` is never taken for a number."""
     check_seed(config.seed)
-    for name in ('epochs', 'hidden_channels', 'out_channels', 'max_dense_nodes'):
-        check_positive_int(getattr(config, name), name)
-    check_positive_int(config.fastgae_nodes, 'fastgae_nodes')
+    for name in (
+        'epochs',
+        'hidden_channels',
+        'out_channels',
+        'max_dense_nodes',
+        'fastgae_nodes',
+    ):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"'{name}' must be a positive integer (got {value!r})")
     lr = config.lr
     if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"'lr' must be a positive finite number (got {lr!r})")
@@ -334,8 +341,11 @@ def _check_numbers(config: FitConfig) -> None:
         # total=1 only resolves a ratio; the split checks it against the graph.
         check_fraction_or_count(getattr(config, name), name, total=1)
     check_alpha(config.fastgae_alpha, 'fastgae_alpha')  # as the model checks it
-    if config.num_threads is not None:
-        check_positive_int(config.num_threads, 'num_threads')
+    threads = config.num_threads
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ValueError(f"'num_threads' must be a positive integer (got {threads!r})")
 
 
 # The own or PyG's neighbour sampler, or PyG's LinkNeighborLoader.
