@@ -1,290 +1,66 @@
 r"""The ``gvae-ext`` command line.
 
-``gvae-ext fit``   train one model on one dataset and print test metrics;
-``gvae-ext bench`` a multi-seed grid of methods, written as Markdown/CSV/JSON;
-``gvae-ext score`` per-sample anomaly scores of a saved DenseVAE.
+``gvae-ext fit``     train one model on one dataset and print test metrics;
+``gvae-ext bench``   a multi-seed grid of methods, written as Markdown/CSV/JSON;
+``gvae-ext score``   per-sample anomaly scores of a saved DenseVAE;
+``gvae-ext presets`` the named training presets and their values.
+
+Every failure (a bad option, an invalid value, an unusable output path, an
+unreadable input) ends in one line ``gvae-ext CMD: error: ...`` on standard
+error and exit status 2, before any training starts where it can be
+checked up front.
 """
 
-import argparse
+import os
 import sys
-from typing import List, Optional
+from typing import Optional
 
-from gvae_ext._io import write_json
-
-VAE_DATASETS = ('digits', 'mnist')
-VAE_PREFIXES = ('npy:', 'csv:')
-
-
-def _is_vae_dataset(spec: str) -> bool:
-    return spec in VAE_DATASETS or spec.startswith(VAE_PREFIXES)
-
-
-def _add_fit_parser(sub) -> None:
-    p = sub.add_parser(
-        'fit',
-        help='train a model on one dataset and print test metrics',
-        description='Train a GAE/VGAE (graphs) or a DenseVAE (tables, images) '
-        'and report held-out metrics.',
-    )
-    p.add_argument(
-        '--dataset',
-        default='cora',
-        help='cora | planetoid:NAME | edgelist:PATH (graphs); '
-        'digits | mnist | npy:PATH | csv:PATH (DenseVAE) (default: cora)',
-    )
-    p.add_argument(
-        '--model',
-        default='vgae',
-        help='vgae | gae | vgae_mlp | gae_mlp | vae (default: vgae)',
-    )
-    p.add_argument('--preset', default=None, help='named training configuration')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--epochs', type=int, default=None)
-    p.add_argument('--lr', type=float, default=None)
-    p.add_argument('--device', default='cpu', help='cpu | cuda (default: cpu)')
-    p.add_argument(
-        '--root', default=None, help='data folder for planetoid:NAME and mnist'
-    )
-    p.add_argument(
-        '--features',
-        default=None,
-        help='a .npy feature matrix for edgelist:PATH (rows = node ids)',
-    )
-    p.add_argument(
-        '--featureless',
-        action='store_true',
-        help='ignore node features and use identity features (GAE*/VGAE*)',
-    )
-    p.add_argument(
-        '--objective',
-        default=None,
-        choices=['dense', 'sampled', 'fastgae'],
-        help='reconstruction objective (graphs)',
-    )
-    p.add_argument(
-        '--fastgae-nodes',
-        type=int,
-        default=None,
-        help='nodes sampled per epoch by --objective fastgae (default: 2048)',
-    )
-    p.add_argument(
-        '--fastgae-alpha',
-        type=float,
-        default=None,
-        help='degree exponent of the fastgae node sample (default: 1.0)',
-    )
-    p.add_argument(
-        '--batch-size',
-        type=int,
-        default=None,
-        help='mini-batch size: samples (vae, default 128) or training pairs per '
-        'step on sampled neighbourhoods (graphs, default 0 = full batch)',
-    )
-    p.add_argument(
-        '--num-neighbors',
-        default=None,
-        metavar='K1,K2',
-        help="fan-out per GCN layer with --batch-size; 'all' (or -1, written "
-        '--num-neighbors=-1,5) takes every neighbour (default: 10,10)',
-    )
-    p.add_argument(
-        '--sampler',
-        default=None,
-        choices=('auto', 'own', 'pyg', 'loader'),
-        help="neighbourhood sampler with --batch-size: 'own', PyG's sampler "
-        "('pyg'), PyG's LinkNeighborLoader ('loader') or 'auto' (default)",
-    )
-    p.add_argument(
-        '--iw-samples',
-        type=int,
-        default=0,
-        help='importance samples for the test log-likelihood (vae)',
-    )
-    p.add_argument('--json', default=None, metavar='PATH', help='write results as JSON')
-    p.add_argument('--save', default=None, metavar='PATH', help='write a checkpoint')
-    p.add_argument(
-        '--embeddings',
-        default=None,
-        metavar='PATH.npy',
-        help='write the node embeddings (mu) as .npy (graphs)',
-    )
-    p.add_argument('--plots', default=None, metavar='DIR', help='write plots to DIR')
-    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+from gvae_ext._cli_args import build_parser
+from gvae_ext._cli_common import (
+    UsageError,
+    check_outputs,
+    resolve_progress,
+)
+from gvae_ext._cli_fit import cmd_fit
+from gvae_ext.train.config import (
+    DEFAULT_PRESET,
+    PRESET_FIELDS,
+    PRESETS,
+    check_device,
+)
 
 
-def _add_score_parser(sub) -> None:
-    p = sub.add_parser('score', help='per-sample anomaly scores of a saved DenseVAE')
-    p.add_argument(
-        'checkpoint', help='a checkpoint written by `fit --model vae --save`'
-    )
-    p.add_argument(
-        '--dataset', required=True, help='digits | mnist | npy:PATH | csv:PATH'
-    )
-    p.add_argument('--root', default=None)
-    p.add_argument('--out', default=None, metavar='PATH.csv', help='CSV to write')
-    p.add_argument('--device', default='cpu')
+def presets_table() -> str:
+    r"""The presets as an aligned text table, one row per preset.
 
-
-def _add_bench_parser(sub) -> None:
-    p = sub.add_parser(
-        'bench',
-        help='run a datasets x methods x seeds grid and write result tables',
-        description="Reproduce Kipf & Welling's Table 1 (and our improved rows). "
-        'Finished runs are kept under OUT/runs/, so an interrupted bench resumes.',
-    )
-    p.add_argument('--datasets', default='cora', help='comma-separated dataset specs')
-    p.add_argument(
-        '--models',
-        default=None,
-        help='comma-separated rows: sc, deepwalk, MODEL[*][@PRESET] '
-        '(default: the rows of Table 1 plus the default preset)',
-    )
-    p.add_argument('--seeds', default='0-9', help="e.g. '0-9' or '0,1,2'")
-    p.add_argument('--root', default=None, help='data folder for planetoid:NAME')
-    p.add_argument('--out', default='bench_out', metavar='DIR')
-    p.add_argument('--device', default='cpu')
-    p.add_argument('--no-progress', action='store_true')
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='gvae-ext',
-        description='Graph and dense variational autoencoders for PyTorch Geometric.',
-    )
-    sub = parser.add_subparsers(dest='command', required=True)
-    _add_fit_parser(sub)
-    _add_bench_parser(sub)
-    _add_score_parser(sub)
-    return parser
-
-
-def _fanouts(text: Optional[str]) -> Optional[List[int]]:
-    if text is None:
-        return None
-    try:  # 'all' (= -1) avoids argparse reading '-1,5' as an option
-        return [-1 if p.strip() == 'all' else int(p) for p in text.split(',')]
-    except ValueError:
-        raise ValueError(
-            "'--num-neighbors' must be comma-separated integers or 'all' "
-            f'(got {text!r})'
-        ) from None
-
-
-def _fit_graph(args) -> dict:
-    import numpy as np
-
-    from gvae_ext.datasets import featureless, load_dataset
-    from gvae_ext.train import FitConfig, fit_distributed, save
-
-    config = FitConfig.from_preset(
-        args.preset or FitConfig.preset,
-        model=args.model,
-        seed=args.seed,
-        epochs=args.epochs,
-        lr=args.lr,
-        objective=args.objective,
-        fastgae_nodes=args.fastgae_nodes,
-        fastgae_alpha=args.fastgae_alpha,
-        device=args.device,
-        batch_size=args.batch_size,
-        num_neighbors=_fanouts(args.num_neighbors),
-        sampler=args.sampler,
-    )
-    data = load_dataset(args.dataset, root=args.root, features=args.features)
-    if args.featureless or getattr(data, 'x', None) is None:
-        data = featureless(data)
-    # Plain `fit` in one process; data-parallel under torchrun, where only
-    # rank 0 gets a result and reports.
-    result = fit_distributed(data, config, progress=not args.no_progress)
-    if result is None:
-        return None
-    summary = result.to_dict()
-    summary['dataset'] = args.dataset
-    summary['num_nodes'] = int(data.num_nodes)
-    if args.save:
-        save(args.save, result.model, config, data.x.size(1))
-    if args.embeddings:
-        np.save(args.embeddings, result.embeddings.cpu().numpy())
-    if args.plots:
-        import torch
-
-        from gvae_ext.report import save_all_plots
-
-        model = result.model
-        z = result.embeddings
-        split = result.split
-        with torch.no_grad():
-            pos = model.decode(z, split.test_pos_edge_index, sigmoid=False)
-            neg = model.decode(z, split.test_neg_edge_index, sigmoid=False)
-        summary['plots'] = [
-            str(p)
-            for p in save_all_plots(
-                args.plots,
-                pos_pred=pos,
-                neg_pred=neg,
-                history=result.history,
-                z=z,
-                labels=getattr(data, 'y', None),
-            )
+    Returns:
+        The table; the default preset is marked with ``*``.
+    """
+    header = ['preset', *PRESET_FIELDS]
+    rows = [
+        [
+            name + ('*' if name == DEFAULT_PRESET else ''),
+            *(str(values[f]) for f in PRESET_FIELDS),
         ]
-    print(
-        f'{args.model} on {args.dataset} (seed {args.seed}): '
-        f'test AUC {result.metrics["test_auc"]:.4f}  AP {result.metrics["test_ap"]:.4f}  '
-        f'(val AUC {result.metrics["val_auc"]:.4f}  AP {result.metrics["val_ap"]:.4f}; '
-        f'{result.timings["total_seconds"]:.1f} s, '
-        f'{1000 * result.timings["median_epoch_seconds"]:.1f} ms/epoch)'
-    )
-    return summary
+        for name, values in PRESETS.items()
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        '  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+        for r in [header, *rows]
+    ]
+    return '\n'.join(lines) + f'\n* the default preset ({DEFAULT_PRESET})\n'
 
 
-def _fit_vae(args) -> dict:
-    from gvae_ext.vae.train import fit_dense_vae
-
-    summary = fit_dense_vae(
-        args.dataset,
-        root=args.root,
-        seed=args.seed,
-        epochs=args.epochs,
-        batch_size=args.batch_size or 128,
-        lr=args.lr or 1e-3,
-        device=args.device,
-        iw_samples=args.iw_samples,
-        plots_dir=args.plots,
-        save_path=args.save,
-        progress=not args.no_progress,
-    )
-    line = (
-        f'vae on {args.dataset} (seed {args.seed}): test -ELBO '
-        f'{summary["test_nelbo"]:.3f} nats/sample '
-        f'(recon {summary["test_recon"]:.3f}, KL {summary["test_kl"]:.3f})'
-    )
-    if 'test_iw_ll' in summary:
-        line += f'; IW log-likelihood {summary["test_iw_ll"]:.3f}'
-    print(line)
-    return summary
-
-
-def _cmd_fit(args) -> int:
-    if args.model == 'vae' or _is_vae_dataset(args.dataset):
-        if args.model != 'vae' or not _is_vae_dataset(args.dataset):
-            raise ValueError(
-                "'--model vae' goes with the datasets digits, mnist, npy:PATH or "
-                f'csv:PATH (got --model {args.model!r} --dataset {args.dataset!r})'
-            )
-        summary = _fit_vae(args)
-    else:
-        summary = _fit_graph(args)
-        if summary is None:  # a torchrun rank other than 0
-            return 0
-    if args.json:
-        write_json(args.json, summary)
+def _cmd_presets(args) -> int:
+    print(presets_table(), end='')
     return 0
 
 
 def _cmd_bench(args) -> int:
     from gvae_ext.report import bench
-    from gvae_ext.train import DEFAULT_PRESET
 
+    check_device(args.device)
     if args.models:
         rows = [r.strip() for r in args.models.split(',') if r.strip()]
     else:
@@ -292,14 +68,18 @@ def _cmd_bench(args) -> int:
         if DEFAULT_PRESET != 'paper':
             rows += [f'gae@{DEFAULT_PRESET}', f'vgae@{DEFAULT_PRESET}']
     datasets = [d.strip() for d in args.datasets.split(',') if d.strip()]
+    seeds = bench.parse_seeds(args.seeds)
+    for row in rows:
+        bench.parse_row(row)  # a bad row fails before the grid starts
+    check_outputs(args)
     results = bench.run_grid(
         datasets,
         rows,
-        bench.parse_seeds(args.seeds),
+        seeds,
         args.out,
         root=args.root,
         device=args.device,
-        progress=not args.no_progress,
+        progress=resolve_progress(args.progress),
     )
     summary = bench.summarize(results)
     paths = bench.write_reports(summary, args.out)
@@ -311,6 +91,12 @@ def _cmd_bench(args) -> int:
 def _cmd_score(args) -> int:
     from gvae_ext.vae.score import score_dense_vae
 
+    check_device(args.device)
+    if not os.path.isfile(args.checkpoint):
+        raise ValueError(
+            f"'checkpoint' must be an existing file (got {args.checkpoint!r})"
+        )
+    check_outputs(args)
     scores = score_dense_vae(
         args.checkpoint,
         args.dataset,
@@ -325,18 +111,41 @@ def _cmd_score(args) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+__all__ = ['build_parser', 'main', 'presets_table']
+
+COMMANDS = {
+    'fit': cmd_fit,
+    'bench': _cmd_bench,
+    'score': _cmd_score,
+    'presets': _cmd_presets,
+}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    r"""Run the ``gvae-ext`` command line.
+
+    Args:
+        argv (list of str, optional): The arguments after the program name.
+            (default: :obj:`None`, :obj:`sys.argv[1:]`)
+
+    Returns:
+        The exit status: :obj:`0`, or :obj:`2` after printing one line
+        ``gvae-ext CMD: error: ...`` to standard error.
+    """
+    prog = 'gvae-ext'
     try:
-        if args.command == 'fit':
-            return _cmd_fit(args)
-        if args.command == 'bench':
-            return _cmd_bench(args)
-        return _cmd_score(args)
-    except ValueError as err:
-        print(f'gvae-ext {args.command}: error: {err}', file=sys.stderr)
-        return 2
+        args, extra = build_parser().parse_known_args(argv)
+        prog = f'gvae-ext {args.command}'
+        if extra:  # reported by the subcommand, not by 'gvae-ext'
+            raise UsageError(prog, f'unrecognized arguments: {" ".join(extra)}')
+        return COMMANDS[args.command](args)
+    except UsageError as err:
+        prog, message = err.prog, str(err)
+    except (ValueError, OSError, ImportError) as err:
+        message = str(err)
+    message = ' '.join(message.split())  # one line, whatever the source
+    print(f'{prog}: error: {message}', file=sys.stderr)
+    return 2
 
 
 if __name__ == '__main__':  # pragma: no cover

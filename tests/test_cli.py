@@ -1,3 +1,7 @@
+"""Tests for the ``gvae-ext`` command line (run in-process with ``main``)."""
+
+# ruff: noqa: D103 -- test functions are named for what they check.
+
 import json
 import os
 import subprocess
@@ -7,22 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from gvae_ext.cli import main
+import gvae_ext.train
+from gvae_ext import _cli_common
+from gvae_ext.cli import build_parser, main
+from gvae_ext.train.config import PRESET_FIELDS, PRESETS
 
 
 def _fit(tmp_path, *extra):
     out = tmp_path / 'run.json'
-    argv = [
-        'fit',
-        '--dataset',
-        'cora',
-        '--epochs',
-        '3',
-        '--no-progress',
-        '--json',
-        str(out),
-        *extra,
-    ]
+    argv = ['fit', '--dataset', 'cora', '--epochs', '2', '--json', str(out), *extra]
     assert main(argv) == 0
     with open(out) as f:
         return json.load(f)
@@ -34,7 +31,7 @@ def test_fit_json_keys_and_ranges(tmp_path, capsys):
         assert 0.0 <= result[key] <= 1.0
     assert result['config']['model'] == 'vgae'
     assert result['config']['seed'] == 1
-    assert result['config']['epochs'] == 3
+    assert result['config']['epochs'] == 2
     assert result['timings']['median_epoch_seconds'] > 0
     assert result['timings']['total_seconds'] > 0
     assert 'test AUC' in capsys.readouterr().out
@@ -51,13 +48,17 @@ def test_fit_save_load_and_embeddings(tmp_path):
     from gvae_ext.datasets import load_cora
     from gvae_ext.train.checkpoint import load
 
-    ckpt, emb = tmp_path / 'model.pt', tmp_path / 'z.npy'
+    # Missing folders are created, the same way for every output.
+    ckpt = tmp_path / 'missing' / 'sub' / 'm.pt'
+    emb = tmp_path / 'other' / 'z.npy'
     result = _fit(
         tmp_path, '--model', 'vgae', '--save', str(ckpt), '--embeddings', str(emb)
     )
     z = np.load(emb)
     data = load_cora()
     assert z.shape == (data.num_nodes, result['config']['out_channels'])
+    ids = (tmp_path / 'other' / 'z.ids.txt').read_text().split()
+    assert ids == [str(i) for i in range(data.num_nodes)]  # Cora keeps its ids
     model = load(str(ckpt))
     # The saved embeddings are mu on the training graph; recompute them from
     # the restored model on the same split.
@@ -71,20 +72,161 @@ def test_fit_save_load_and_embeddings(tmp_path):
     assert torch.equal(again, torch.from_numpy(z))
 
 
-@pytest.mark.parametrize(
-    'argv, match',
-    [
-        (['fit', '--model', 'nope'], "'model'"),
+def test_fit_knobs_override_the_preset(tmp_path):
+    knobs = dict(
+        hidden_channels=8, out_channels=4, dropout=0.1, input_dropout=0.2,
+        edge_mask=0.3, lr=0.02, objective='sampled', selection='val_auc',
+    )  # fmt: skip
+    argv = [a for k, v in knobs.items() for a in ('--' + k.replace('_', '-'), str(v))]
+    result = _fit(tmp_path, '--preset', 'paper', '--model', 'gae', *argv)
+    config = result['config']
+    assert {k: config[k] for k in knobs} == knobs
+    assert config['preset'] == 'paper' and config['model'] == 'gae'
+    # --epochs 2 and every knob differ from 'paper' (in PRESET_FIELDS order).
+    assert config['overrides'] == [f for f in PRESET_FIELDS if f in {*knobs, 'epochs'}]
+    assert result['timings']['num_threads'] == 1  # Cora is a small graph
+
+
+def test_fit_help_documents_every_option():
+    sub = build_parser()._subparsers._group_actions[0].choices
+    for name, parser in sub.items():
+        for action in parser._actions:
+            assert action.help, f'{name} {action.option_strings} has no help'
+    text = sub['fit'].format_help()
+    assert all(name in text for name in PRESETS)
+
+
+def test_presets_command_prints_every_preset(capsys):
+    assert main(['presets']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ['preset', *PRESET_FIELDS]
+    rows = {line.split()[0].rstrip('*'): line.split()[1:] for line in lines[1:-1]}
+    assert set(rows) == set(PRESETS)
+    for name, values in PRESETS.items():
+        assert rows[name] == [str(values[f]) for f in PRESET_FIELDS]
+
+
+@pytest.fixture
+def fake_fit(monkeypatch):
+    r"""Replace training by a stub that records what it was called with."""
+    calls = []
+
+    def fit_distributed(data, config, progress=False):
+        calls.append(
+            dict(config=config, progress=progress, threads=torch.get_num_threads())
+        )
+        return None  # what a torchrun rank other than 0 gets: no report
+
+    monkeypatch.setattr(gvae_ext.train, 'fit_distributed', fit_distributed)
+    return calls
+
+
+def test_progress_only_on_a_terminal(fake_fit, monkeypatch):
+    assert main(['fit']) == 0
+    assert main(['fit', '--progress']) == 0
+    monkeypatch.setattr(sys.stderr, 'isatty', lambda: True, raising=False)
+    assert main(['fit']) == 0
+    assert main(['fit', '--no-progress']) == 0
+    assert [c['progress'] for c in fake_fit] == [False, True, True, False]
+    assert main(['fit', '--progress', '--no-progress']) == 2
+
+
+def test_threads_default_and_user_value(fake_fit):
+    before = torch.get_num_threads()
+    assert main(['fit']) == 0
+    assert main(['fit', '--threads', '3']) == 0
+    assert [c['threads'] for c in fake_fit] == [1, 3]
+    assert fake_fit[1]['config'].num_threads == 3
+    assert torch.get_num_threads() == before  # restored
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError('training started before the error')
+
+    monkeypatch.setattr(gvae_ext.train, 'fit_distributed', fail)
+
+
+def _errors(tmp_path):
+    file = tmp_path / 'file.txt'
+    file.write_text('x')
+    return [
+        (['fit', '--device', 'banana'], "'device' must be a torch device"),
+        (['fit', '--seed', '9' * 20], "'seed' must be an integer in [0, 2**63)"),
+        (['fit', '--seed', '1.5'], "argument --seed: invalid int value: '1.5'"),
+        (['fit', '--json', str(tmp_path)], "'--json' must be a file path, not a dir"),
+        (['fit', '--save', f'{file}/m.pt'], f"({str(file)!r} is a file)"),
+        (['fit', '--plots', str(file)], "'--plots' must be a directory, not a file"),
+        (['fit', '--embeddings', str(tmp_path)], "'--embeddings' must be a path"),
+        (['fit', '--embeddings', str(file)], "'--embeddings' must be a path ending"),
+        (['fit', '--lr', '-1'], "'lr' must be a positive finite number (got -1.0)"),
+        (['fit', '--epochs', '0'], "'epochs' must be a positive integer (got 0)"),
+        (['fit', '--preset', 'nope'], "argument --preset: invalid choice: 'nope'"),
+        (['fit', '--threads', '0'], "argument --threads: must be a positive integer"),
+        (['fit', '--dropout', 'x'], "argument --dropout: invalid float value: 'x'"),
+        (['fit', '--bogus'], 'unrecognized arguments: --bogus'),
+        (['fit', '--model', 'nope'], "argument --model: invalid choice: 'nope'"),
         (['fit', '--dataset', 'nope'], 'nope'),
-        (['fit', '--dataset', 'digits', '--model', 'vgae'], "'--model vae'"),
-        (['fit', '--epochs', '0'], "'epochs'"),
+        (['fit', '--dataset', 'edgelist:/no/such/file'], "'/no/such/file'"),
+        (['fit', '--dataset', 'digits', '--model', 'vgae'], "'--model vae' goes"),
+        (['fit', '--model', 'vae', '--dataset', 'digits', '--edge-mask', '0.5'],
+         "'--edge-mask' applies to graph models only"),
+        (['fit', '--json', str(file), '--save', str(file)], 'different files'),
+        (['fit', '--json', str(tmp_path / 'z.ids.txt'), '--embeddings',
+          str(tmp_path / 'z.npy')], 'different files'),
+        (['score', str(file), '--dataset', 'digits', '--out', str(tmp_path)],
+         "'--out' must be a file path, not a directory"),
+        (['score', str(tmp_path / 'none.pt'), '--dataset', 'digits'],
+         "'checkpoint' must be an existing file"),
+        (['score', str(file), '--dataset', 'digits', '--device', 'banana'],
+         "'device' must be a torch device"),
+        (['bench', '--out', str(file)], "'--out' must be a directory, not a file"),
         (['bench', '--models', 'foo', '--seeds', '0'], "'models'"),
-    ],
-    ids=['model', 'dataset', 'vae-mismatch', 'epochs', 'bench-row'],
-)
-def test_cli_errors_exit_2(argv, match, capsys):
-    assert main([*argv, '--no-progress']) == 2
-    assert match in capsys.readouterr().err
+        ([], 'the following arguments are required: command'),
+    ]  # fmt: skip
+
+
+def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, no_training):
+    for argv, match in _errors(tmp_path):
+        assert main(argv) == 2, argv
+        captured = capsys.readouterr()
+        err = captured.err.strip()
+        command = f'gvae-ext {argv[0]}' if argv else 'gvae-ext'
+        assert err.startswith(f'{command}: error: '), (argv, err)
+        assert '\n' not in err and 'Traceback' not in err, argv
+        assert match in err, (argv, err)
+        assert captured.out == '', argv
+
+
+def test_plots_without_matplotlib(tmp_path, capsys, monkeypatch, no_training):
+    monkeypatch.setattr(_cli_common, 'has_package', lambda name: name != 'matplotlib')
+    assert main(['fit', '--plots', str(tmp_path / 'p')]) == 2
+    assert "'--plots' needs matplotlib" in capsys.readouterr().err
+
+
+def test_output_folders_created_before_training(tmp_path, fake_fit):
+    outputs = dict(json='a/r.json', save='b/c/m.pt', embeddings='d/z.npy', plots='e/f')
+    argv = [a for k, v in outputs.items() for a in (f'--{k}', str(tmp_path / v))]
+    assert main(['fit', *argv]) == 0  # the stub trains nothing and writes nothing
+    for path in ('a', 'b/c', 'd', 'e/f'):
+        assert (tmp_path / path).is_dir(), path
+    assert sorted(p.name for p in tmp_path.rglob('*') if p.is_file()) == []
+
+
+def test_embeddings_keep_string_node_ids(tmp_path):
+    from gvae_ext.datasets import read_edgelist
+
+    ring = [f'n{i} n{(i + 1) % 40}' for i in range(40)]
+    chords = [f'n{i} n{(i + 7) % 40}' for i in range(40)]
+    path = tmp_path / 'g.txt'
+    path.write_text('\n'.join(ring + chords) + '\n')
+    emb = tmp_path / 'out' / 'z.npy'
+    argv = ['--dataset', f'edgelist:{path}', '--embeddings', str(emb)]
+    _fit(tmp_path, *argv, '--hidden-channels', '8', '--out-channels', '4')
+    ids = (tmp_path / 'out' / 'z.ids.txt').read_text().splitlines()
+    assert ids == read_edgelist(path).node_ids
+    assert np.load(emb).shape == (40, 4)
 
 
 def test_module_entry_point_help():

@@ -10,14 +10,20 @@ r"""Training configurations: :class:`FitConfig` and the named presets.
   edges while the loss reconstructs all of them), the sampled objective with
   fresh negatives every epoch, Adam with lr 0.005, 200 epochs, last epoch.
 * ``'ablate_*'`` -- ``'tuned'`` with one change each (docs/results.md).
+
+A preset sets the fields in :data:`PRESET_FIELDS`; :class:`FitConfig`
+records the preset it starts from and, in ``overrides``, which of those
+fields it changes. :func:`default_threads` is the CPU thread count a run
+uses when the user gives none.
 """
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple
+from typing import Any, Optional, Union
 
 import torch
 
+from gvae_ext._checks import check_fraction_or_count, check_positive_int
 from gvae_ext.nn import MAX_DENSE_NODES, OBJECTIVES
 from gvae_ext.nn.objectives import check_alpha
 from gvae_ext.sampling import BACKENDS, check_num_neighbors
@@ -25,7 +31,7 @@ from gvae_ext.sampling import BACKENDS, check_num_neighbors
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
 SELECTIONS = ('last', 'val_auc')
 
-PRESETS: Dict[str, Dict[str, Any]] = {
+PRESETS: dict[str, dict[str, Any]] = {
     'paper': dict(
         epochs=200,
         lr=0.01,
@@ -62,83 +68,284 @@ for _name, _change in {
     PRESETS['ablate_' + _name[6:]] = {**PRESETS['tuned'], **_change}
 
 
+# The fields a preset sets, in the order tables and ``overrides`` list them.
+PRESET_FIELDS: tuple[str, ...] = tuple(PRESETS[DEFAULT_PRESET])
+
+# Seeds feed torch.Generator.manual_seed (a uint64) as seed + small offsets.
+MAX_SEED = 2**63 - 1
+
+# Below both sizes a run uses one CPU thread (see default_threads).
+SMALL_GRAPH_NODES = 50_000
+SMALL_GRAPH_EDGES = 500_000
+
+
+def default_threads(num_nodes: int, num_edges: int) -> Optional[int]:
+    r"""The CPU thread count for a graph run when the user gives none.
+
+    On a graph with fewer than :data:`SMALL_GRAPH_NODES` nodes and fewer than
+    :data:`SMALL_GRAPH_EDGES` edges an epoch's kernels are too small to gain
+    from intra-op threads, and the threads' synchronisation costs more than
+    it saves (far more on a busy CPU), so such a run uses one thread. A
+    larger graph keeps PyTorch's setting (one thread per physical core
+    unless ``OMP_NUM_THREADS`` says otherwise). A value the user gives always
+    wins over this rule.
+
+    Args:
+        num_nodes (int): The number of nodes.
+        num_edges (int): The number of columns of ``edge_index`` (both
+            directions of an undirected edge count).
+
+    Returns:
+        :obj:`1` for a small graph, :obj:`None` (keep
+        :func:`torch.get_num_threads`) otherwise.
+
+    Examples:
+        >>> default_threads(2708, 10556)
+        1
+        >>> default_threads(2_000_000, 10_000_000) is None
+        True
+    """
+    num_nodes = check_positive_int(num_nodes, 'num_nodes', allow_zero=True)
+    num_edges = check_positive_int(num_edges, 'num_edges', allow_zero=True)
+    if num_nodes < SMALL_GRAPH_NODES and num_edges < SMALL_GRAPH_EDGES:
+        return 1
+    return None
+
+
+def check_seed(seed: int, name: str = 'seed') -> int:
+    r"""Return ``seed`` if it is an integer in ``[0, 2**63)``.
+
+    Args:
+        seed (int): The seed.
+        name (str, optional): The argument's name in the error message.
+            (default: :obj:`'seed'`)
+
+    Returns:
+        The seed.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"'{name}' must be an integer in [0, 2**63) (got {seed!r})")
+    return seed
+
+
+def check_device(
+    device: Union[str, torch.device], name: str = 'device'
+) -> torch.device:
+    r"""Return ``device`` as a :class:`torch.device` if this machine has it.
+
+    Args:
+        device (str or torch.device): ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
+        name (str, optional): The argument's name in the error message.
+            (default: :obj:`'device'`)
+
+    Returns:
+        The :class:`torch.device`.
+
+    Raises:
+        ValueError: For anything that is not a device string, or a CUDA
+            device this machine does not have.
+    """
+    message = f"'{name}' must be a torch device such as 'cpu' or 'cuda:0'"
+    if isinstance(device, torch.device):
+        result = device
+    elif isinstance(device, str):
+        try:
+            result = torch.device(device)
+        except (RuntimeError, ValueError):
+            raise ValueError(f'{message} (got {device!r})') from None
+    else:
+        raise ValueError(f'{message} (got {device!r})')
+    if result.type == 'cuda':
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(
+                f"'{name}' needs CUDA, which is not available (got {str(device)!r})"
+            )
+        if result.index is not None and result.index >= count:
+            raise ValueError(
+                f"'{name}' must name one of the {count} CUDA device(s) "
+                f'(got {str(device)!r})'
+            )
+    return result
+
+
 @dataclass
 class FitConfig:
-    r"""Everything that determines a training run (recorded in ``--json``)."""
+    r"""Everything that determines a training run (``--json``, checkpoints).
+
+    **Presets.** The fields a preset sets (:data:`PRESET_FIELDS`: ``epochs``,
+    ``lr``, ``hidden_channels``, ``out_channels``, ``dropout``,
+    ``input_dropout``, ``edge_mask``, ``objective``, ``selection``) default
+    to :obj:`None`, which takes the value of :obj:`preset`. So
+    ``FitConfig()`` holds exactly the default preset
+    (:data:`DEFAULT_PRESET`, equal to ``FitConfig.from_preset()``), and
+    ``FitConfig(preset='paper', epochs=3)`` holds the paper's values with 3
+    epochs. :obj:`overrides` lists the preset fields whose value differs
+    from the preset's (``('epochs',)`` there). It is recomputed from the
+    values whenever :obj:`preset` or a preset field is set, and a value
+    passed for it is ignored, so a saved config always says which preset it
+    starts from and where it departs from it.
+
+    Args:
+        model (str, optional): One of :data:`MODELS`. (default: :obj:`'vgae'`)
+        preset (str, optional): A key of :data:`PRESETS`.
+            (default: :data:`DEFAULT_PRESET`)
+        seed (int, optional): Seeds the split, the weights and all sampling,
+            in ``[0, 2**63)``. (default: :obj:`0`)
+        epochs, lr, hidden_channels, out_channels, dropout, input_dropout,
+            edge_mask, objective, selection (optional): :obj:`None` takes the
+            preset's value (see :data:`PRESETS`).
+        num_val (float or int, optional): Validation edges, a ratio or a
+            count. (default: :obj:`0.05`)
+        num_test (float or int, optional): Test edges, a ratio or a count.
+            (default: :obj:`0.1`)
+        batch_size (int, optional): Training pairs per step on sampled
+            neighbourhoods; :obj:`0` trains full batch. (default: :obj:`0`)
+        num_neighbors (tuple of int, optional): The fan-out per GCN layer
+            with :obj:`batch_size`. (default: :obj:`(10, 10)`)
+        sampler (str, optional): One of :data:`SAMPLERS`.
+            (default: :obj:`'auto'`)
+        device (str, optional): Where to train. (default: :obj:`'cpu'`)
+        max_dense_nodes (int, optional): The largest graph the dense
+            objective accepts. (default: :data:`MAX_DENSE_NODES`)
+        fastgae_nodes (int, optional): Nodes sampled per epoch by the
+            ``'fastgae'`` objective. (default: :obj:`2048`)
+        fastgae_alpha (float, optional): Degree exponent of that sample.
+            (default: :obj:`1.0`)
+        num_threads (int, optional): CPU threads for the run; :obj:`None`
+            takes :func:`default_threads`. (default: :obj:`None`)
+        overrides (tuple of str): Set from the values (see above).
+    """
 
     model: str = 'vgae'
     preset: str = DEFAULT_PRESET
     seed: int = 0
-    epochs: int = 200
-    lr: float = 0.01
-    hidden_channels: int = 32
-    out_channels: int = 16
-    dropout: float = 0.0
-    input_dropout: float = 0.0
-    edge_mask: float = 0.0
-    objective: str = 'dense'
-    selection: str = 'last'
+    epochs: Optional[int] = None
+    lr: Optional[float] = None
+    hidden_channels: Optional[int] = None
+    out_channels: Optional[int] = None
+    dropout: Optional[float] = None
+    input_dropout: Optional[float] = None
+    edge_mask: Optional[float] = None
+    objective: Optional[str] = None
+    selection: Optional[str] = None
     num_val: float = 0.05
     num_test: float = 0.1
     batch_size: int = 0
-    num_neighbors: Tuple[int, ...] = (10, 10)
+    num_neighbors: tuple[int, ...] = (10, 10)
     sampler: str = 'auto'
     device: str = 'cpu'
     max_dense_nodes: int = MAX_DENSE_NODES
     fastgae_nodes: int = 2048
     fastgae_alpha: float = 1.0
+    num_threads: Optional[int] = None
+    overrides: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_preset(self.preset)
+        for name, value in PRESETS[self.preset].items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        object.__setattr__(self, '_ready', True)
+        self._record_overrides()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if self.__dict__.get('_ready') and (name == 'preset' or name in PRESET_FIELDS):
+            self._record_overrides()
+
+    def _record_overrides(self) -> None:
+        base = PRESETS.get(self.preset) if isinstance(self.preset, str) else None
+        if base is not None:  # else validate() rejects the preset
+            changed = tuple(n for n in PRESET_FIELDS if getattr(self, n) != base[n])
+            object.__setattr__(self, 'overrides', changed)
 
     @classmethod
     def from_preset(cls, preset: str = DEFAULT_PRESET, **overrides) -> 'FitConfig':
-        r"""Build a config from a named preset, then apply ``overrides``
-        (entries whose value is ``None`` are ignored)."""
-        if preset not in PRESETS:
-            raise ValueError(
-                f"'preset' must be one of {sorted(PRESETS)} (got {preset!r})"
-            )
-        values = dict(PRESETS[preset])
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        values['preset'] = preset
-        config = cls(**values)
+        r"""Build a validated config from a named preset and ``overrides``.
+
+        Args:
+            preset (str, optional): A key of :data:`PRESETS`.
+                (default: :data:`DEFAULT_PRESET`)
+            **overrides: Field values; entries whose value is :obj:`None`
+                are ignored (the preset's or the field's default stays).
+
+        Returns:
+            The :class:`FitConfig`, with ``overrides`` naming the preset
+            fields changed.
+        """
+        config = cls(
+            preset=preset, **{k: v for k, v in overrides.items() if v is not None}
+        )
         config.validate()
         return config
 
     def validate(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"'model' must be one of {MODELS} (got {self.model!r})")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(
-                f"'objective' must be one of {OBJECTIVES} (got {self.objective!r})"
-            )
-        if self.selection not in SELECTIONS:
-            raise ValueError(
-                f"'selection' must be one of {SELECTIONS} (got {self.selection!r})"
-            )
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(
-                f"'epochs' must be a positive integer (got {self.epochs!r})"
-            )
-        if not (
-            isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0
-        ):
-            raise ValueError(f"'lr' must be a positive finite number (got {self.lr!r})")
-        for name in ('dropout', 'input_dropout', 'edge_mask'):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
-                raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
-        nodes = self.fastgae_nodes
-        if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1:
-            raise ValueError(
-                f"'fastgae_nodes' must be a positive integer (got {nodes!r})"
-            )
-        check_alpha(self.fastgae_alpha, 'fastgae_alpha')  # as the model checks it
+        r"""Raise :class:`ValueError` naming the first invalid field.
+
+        The message ends with the value it holds, ``(got X)``.
+        """
+        _check_preset(self.preset)
+        _check_choices(self)
+        _check_numbers(self)
         _check_minibatch(self)
-        if self.device.startswith('cuda') and not torch.cuda.is_available():
-            raise ValueError(f"'device' is {self.device!r} but CUDA is not available")
+        check_device(self.device)
 
     @property
     def variational(self) -> bool:
+        r"""Whether :obj:`model` is a VGAE (it has a KL term)."""
         return self.model.startswith('vgae')
+
+
+def _check_preset(preset) -> None:
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise ValueError(f"'preset' must be one of {sorted(PRESETS)} (got {preset!r})")
+
+
+def _check_choices(config: FitConfig) -> None:
+    for name, legal in (
+        ('model', MODELS),
+        ('objective', OBJECTIVES),
+        ('selection', SELECTIONS),
+    ):
+        value = getattr(config, name)
+        if not isinstance(value, str) or value not in legal:
+            raise ValueError(f"'{name}' must be one of {legal} (got {value!r})")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_numbers(config: FitConfig) -> None:
+    r"""Validate the numeric fields; ``bool`` is never taken for a number."""
+    check_seed(config.seed)
+    for name in (
+        'epochs',
+        'hidden_channels',
+        'out_channels',
+        'max_dense_nodes',
+        'fastgae_nodes',
+    ):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"'{name}' must be a positive integer (got {value!r})")
+    lr = config.lr
+    if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"'lr' must be a positive finite number (got {lr!r})")
+    for name in ('dropout', 'input_dropout', 'edge_mask'):
+        value = getattr(config, name)
+        if not (_is_number(value) and 0.0 <= value < 1.0):
+            raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
+    for name in ('num_val', 'num_test'):
+        # total=1 only resolves a ratio; the split checks it against the graph.
+        check_fraction_or_count(getattr(config, name), name, total=1)
+    check_alpha(config.fastgae_alpha, 'fastgae_alpha')  # as the model checks it
+    threads = config.num_threads
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ValueError(f"'num_threads' must be a positive integer (got {threads!r})")
 
 
 # The own or PyG's neighbour sampler, or PyG's LinkNeighborLoader.
@@ -150,7 +357,8 @@ def _check_minibatch(config: FitConfig) -> None:
     size = config.batch_size
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise ValueError(
-            f"'batch_size' must be a non-negative integer, 0 for full batch (got {size!r})"
+            "'batch_size' must be a non-negative integer, 0 for full batch "
+            f'(got {size!r})'
         )
     hops = check_num_neighbors(config.num_neighbors)
     if len(hops) != 2:
