@@ -53,7 +53,9 @@ def run_fit(dataset_args, threads: str, seed: int, tmp: Path):
     for key in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
         env.pop(key, None)
     cmd = [sys.executable, '-m', 'gvae_ext', 'fit', *dataset_args]
-    cmd += ['--seed', str(seed), '--threads', threads, '--json', str(out)]
+    cmd += ['--seed', str(seed), '--json', str(out), '--no-progress']
+    if threads != 'auto':
+        cmd += ['--threads', threads]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -64,7 +66,7 @@ def run_fit(dataset_args, threads: str, seed: int, tmp: Path):
         fit_seconds=result['timings']['total_seconds'],
         wall_seconds=wall,
         test_auc=result['test_auc'],
-        threads_used=result['timings'].get('threads'),
+        threads_used=result['timings'].get('num_threads'),
     )
 
 

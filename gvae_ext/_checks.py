@@ -234,3 +234,63 @@ def check_samples(
                 f"'{name}' must lie in [0, 1] (got values in [{low:g}, {high:g}])"
             )
     return x
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: int, name: str = 'seed') -> int:
+    r"""Return ``seed`` if it is an integer in ``[0, 2**63)``.
+
+    Args:
+        seed (int): The seed.
+        name (str, optional): The argument's name in the error message.
+            (default: :obj:`'seed'`)
+
+    Returns:
+        The seed.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"'{name}' must be an integer in [0, 2**63) (got {seed!r})")
+    return seed
+
+
+def check_device(
+    device: Union[str, torch.device], name: str = 'device'
+) -> torch.device:
+    r"""Return ``device`` as a :class:`torch.device` if this machine has it.
+
+    Args:
+        device (str or torch.device): ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
+        name (str, optional): The argument's name in the error message.
+            (default: :obj:`'device'`)
+
+    Returns:
+        The :class:`torch.device`.
+
+    Raises:
+        ValueError: For anything that is not a device string, or a CUDA
+            device this machine does not have.
+    """
+    message = f"'{name}' must be a torch device such as 'cpu' or 'cuda:0'"
+    if isinstance(device, torch.device):
+        result = device
+    elif isinstance(device, str):
+        try:
+            result = torch.device(device)
+        except (RuntimeError, ValueError):
+            raise ValueError(f'{message} (got {device!r})') from None
+    else:
+        raise ValueError(f'{message} (got {device!r})')
+    if result.type == 'cuda':
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(
+                f"'{name}' needs CUDA, which is not available (got {str(device)!r})"
+            )
+        if result.index is not None and result.index >= count:
+            raise ValueError(
+                f"'{name}' must name one of the {count} CUDA device(s) "
+                f'(got {str(device)!r})'
+            )
+    return result

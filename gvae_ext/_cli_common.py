@@ -5,19 +5,14 @@ r"""Pieces shared by the ``gvae-ext`` subcommands (private).
   one line ``gvae-ext CMD: error: ...`` and returns 2;
 * :func:`check_outputs` -- every output path of a command checked (and its
   folder created) before any work starts;
-* :func:`resolve_progress` and :func:`num_threads` -- the progress-bar and
-  CPU-thread settings of a run.
+* :func:`resolve_progress` -- whether a run draws progress bars.
 """
 
 import argparse
-import contextlib
 import importlib.util
 import os
 import sys
-from collections.abc import Iterator
 from typing import Optional
-
-import torch
 
 
 class UsageError(Exception):
@@ -99,24 +94,6 @@ def add_progress_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help='never draw progress bars (default: draw them on a terminal only)',
     )
-
-
-@contextlib.contextmanager
-def num_threads(threads: Optional[int]) -> Iterator[None]:
-    r"""Run the block with ``threads`` PyTorch intra-op threads.
-
-    The previous setting is restored afterwards; :obj:`None` keeps it.
-
-    Args:
-        threads (int, optional): The thread count.
-    """
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def has_package(name: str) -> bool:

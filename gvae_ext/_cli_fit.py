@@ -14,7 +14,6 @@ from typing import Any, Optional
 from gvae_ext._cli_common import (
     check_outputs,
     embedding_ids_path,
-    num_threads,
     resolve_progress,
 )
 from gvae_ext._io import write_json
@@ -23,7 +22,6 @@ from gvae_ext.train.config import (
     FitConfig,
     check_device,
     check_seed,
-    default_threads,
 )
 
 VAE_DATASETS = ('digits', 'mnist')
@@ -143,24 +141,20 @@ def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
     data = load_dataset(args.dataset, root=args.root, features=args.features)
     if args.featureless or getattr(data, 'x', None) is None:
         data = featureless(data)
-    threads = config.num_threads or default_threads(
-        int(data.num_nodes), int(data.edge_index.size(1))
-    )
     # Plain `fit` in one process; data-parallel under torchrun, where only
-    # rank 0 gets a result and reports.
-    with num_threads(threads):
-        result = fit_distributed(data, config, progress=resolve_progress(args.progress))
-        if result is None:
-            return None
-        summary = result.to_dict()
-        summary['timings']['num_threads'] = threads
-        summary.update(dataset=args.dataset, num_nodes=int(data.num_nodes))
-        if args.save:
-            save(args.save, result.model, config, data.x.size(1))
-        if args.embeddings:
-            write_embeddings(args.embeddings, result.embeddings, data)
-        if args.plots:
-            summary['plots'] = _plots(args, result, data)
+    # rank 0 gets a result and reports. The run picks its thread count
+    # (config.num_threads, else default_threads of the graph).
+    result = fit_distributed(data, config, progress=resolve_progress(args.progress))
+    if result is None:
+        return None
+    summary = result.to_dict()
+    summary.update(dataset=args.dataset, num_nodes=int(data.num_nodes))
+    if args.save:
+        save(args.save, result.model, config, data.x.size(1))
+    if args.embeddings:
+        write_embeddings(args.embeddings, result.embeddings, data)
+    if args.plots:
+        summary['plots'] = _plots(args, result, data)
     m, t = result.metrics, result.timings
     print(
         f'{args.model} on {args.dataset} (seed {args.seed}): '

@@ -2,9 +2,10 @@ r"""One training run's pieces (private to :mod:`gvae_ext.train`): the
 model a :class:`~gvae_ext.train.FitConfig` describes, the split and
 features, one epoch, the history and the model selection."""
 
+import contextlib
 import copy
 import math
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import torch
 from torch import Tensor
@@ -214,3 +215,16 @@ class _Run:
         pos = getattr(self.split, f'{name}_pos_edge_index')
         neg = getattr(self.split, f'{name}_neg_edge_index')
         return self.replica.evaluate(self.model, self.x, self.train_edges, pos, neg)
+
+
+@contextlib.contextmanager
+def num_threads(threads: Optional[int]) -> Iterator[None]:
+    r"""Run the block with ``threads`` torch intra-op threads (:obj:`None`
+    keeps the current setting) and restore the previous setting afterwards."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

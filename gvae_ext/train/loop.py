@@ -20,9 +20,10 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
-from gvae_ext.train._run import _check_config, _Recorder, _Run
-from gvae_ext.train.config import FitConfig
+from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
+from gvae_ext.train.config import FitConfig, default_threads
 from gvae_ext.train.replica import NonFiniteError, Replica
 
 
@@ -82,7 +83,11 @@ def run_training(
 
     Torch's global random state (used by dropout and the VGAE's sampling) is
     forked and seeded with ``config.seed`` for the run and restored after it,
-    so a caller's own random draws are untouched.
+    so a caller's own random draws are untouched. The run uses
+    ``config.num_threads`` torch threads on the CPU, by default
+    :func:`~gvae_ext.train.config.default_threads` of the graph (one for a
+    small graph, where more threads only add overhead and stall when other
+    jobs share the cores); the caller's setting is restored afterwards.
 
     Returns:
         FitResult: The result on rank 0, :obj:`None` on the other ranks.
@@ -91,9 +96,16 @@ def run_training(
     config = _check_config(config)
     device = replica.device(config)
     devices = [device] if device.type == 'cuda' else []
-    with torch.random.fork_rng(devices=devices):
+    threads = config.num_threads
+    if threads is None and device.type == 'cpu':
+        check_data(data)
+        threads = default_threads(int(data.num_nodes), int(data.edge_index.size(1)))
+    with torch.random.fork_rng(devices=devices), num_threads(threads):
         torch.random.manual_seed(config.seed)
-        return _train(_Run(data, config, split, replica), progress)
+        result = _train(_Run(data, config, split, replica), progress)
+    if result is not None:
+        result.timings['num_threads'] = threads or torch.get_num_threads()
+    return result
 
 
 def _train(run: _Run, progress: bool) -> Optional[FitResult]:
