@@ -1,9 +1,8 @@
 r"""The variational graph auto-encoder :class:`VGAE` (private; re-exported
 by :mod:`gvae_ext.nn`)."""
 
-from typing import Optional
+from typing import Callable, Optional
 
-import torch
 from torch import Tensor
 
 from gvae_ext.nn.gae import GAE
@@ -23,7 +22,7 @@ class VGAE(GAE):
     the hidden state. Arguments as in :class:`GAE`.
     """
 
-    def __init__(self, encoder: torch.nn.Module, decoder=None, **kwargs):
+    def __init__(self, encoder: Callable, decoder: Optional[Callable] = None, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         self.mu: Optional[Tensor] = None
         self.logstd: Optional[Tensor] = None
