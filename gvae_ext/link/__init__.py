@@ -15,6 +15,7 @@ from gvae_ext.link.negative import (
     batched_negative_sampling,
     negative_sampling,
     structured_negative_sampling,
+    structured_negative_sampling_feasible,
 )
 from gvae_ext.link.split import EdgeSplit, LinkSplit, split_edges
 from gvae_ext.link.train_negatives import fast_negative_sampling
@@ -25,6 +26,7 @@ __all__ = [
     'LinkSplit',
     'negative_sampling',
     'structured_negative_sampling',
+    'structured_negative_sampling_feasible',
     'batched_negative_sampling',
     'fast_negative_sampling',
     'roc_auc_score',

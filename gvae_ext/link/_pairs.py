@@ -249,3 +249,27 @@ def sample_free(
     rank = torch.arange(perm.numel(), device=device) - exclusive_cumsum(have)[owner]
     keep = rank < count[owner]
     return ids[perm[keep]], owner[keep]
+
+
+def source_blocks(
+    row: Tensor, col: Tensor, num_nodes: int, self_loops: bool
+) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    r"""The blocked targets of every source node that occurs in ``row``.
+
+    Pair ``(i, k)`` has id ``i * num_nodes + k``; without ``self_loops`` the
+    pair ``(i, i)`` of every occurring source is blocked too. Memory is
+    :math:`O(E)`: nodes that are no source are never touched.
+
+    Returns:
+        ``(blocked, sources, free, before)``: the sorted unique blocked ids,
+        the sorted occurring sources, their numbers of free targets and the
+        number of blocked ids below ``source * num_nodes``.
+    """
+    ids = row * num_nodes + col
+    if not self_loops:
+        ids = torch.cat([ids, torch.unique(row) * (num_nodes + 1)])
+    blocked = unique(ids)
+    sources, count = torch.unique_consecutive(
+        torch.div(blocked, num_nodes, rounding_mode='floor'), return_counts=True
+    )
+    return blocked, sources, num_nodes - count, exclusive_cumsum(count)
