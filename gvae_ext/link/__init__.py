@@ -1,5 +1,6 @@
 r"""Link-prediction toolkit: edge splits, exact negative sampling, training
-negatives and metrics."""
+negatives and metrics.
+"""
 
 from gvae_ext.link.metrics import (
     UndefinedMetricWarning,

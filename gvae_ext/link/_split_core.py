@@ -88,7 +88,8 @@ def both_ways(edge_index: Tensor, is_undirected: bool) -> Tensor:
 
 def first_columns(split: SplitIds, edge_index: Tensor) -> Tensor:
     r"""For every pair of :obj:`split.blocked`, the first column of
-    :obj:`edge_index` that holds it (to carry per-edge labels over)."""
+    :obj:`edge_index` that holds it (to carry per-edge labels over).
+    """
     row, col = edge_index.long()
     keep = row != col  # self-loops are not pairs of the split
     column = torch.arange(row.numel(), device=row.device)[keep]

@@ -12,7 +12,7 @@ accepted for compatibility). Memory is :math:`O(E + \text{samples})`: no
 import math
 import warnings
 from numbers import Integral
-from typing import Optional, Tuple, Union
+from typing import Optional, Union
 
 import torch
 from torch import Tensor
@@ -38,7 +38,8 @@ def _check_method(method) -> None:
 def resolve_count(num_neg_samples: Count, num_edges: int) -> int:
     r"""PyG's count rule: :obj:`None` is :obj:`num_edges`, a float
     :math:`r` is :math:`\lfloor r \cdot \text{num\_edges} \rfloor`, an int is
-    a count."""
+    a count.
+    """
     if num_neg_samples is None:
         return num_edges
     if isinstance(num_neg_samples, float):
@@ -85,7 +86,8 @@ def negative_pairs(
 ) -> Tensor:
     r"""Exactly :obj:`count` distinct non-edges, each unordered pair *once*
     as :obj:`(min, max)` with :obj:`force_undirected` (the form of
-    :func:`negative_sampling` before it returned both directions)."""
+    :func:`negative_sampling` before it returned both directions).
+    """
     bipartite = isinstance(num_nodes, (tuple, list))
     num_nodes = check_edge_index(edge_index, num_nodes)
     kind = _kind(bipartite, force_undirected)
@@ -176,7 +178,7 @@ def negative_sampling(
 
 def _structured(
     edge_index: Tensor, num_nodes, contains_neg_self_loops: bool
-) -> Tuple[int, Tensor, Tensor, Optional[Tuple[Tensor, ...]]]:
+) -> tuple[int, Tensor, Tensor, Optional[tuple[Tensor, ...]]]:
     if isinstance(num_nodes, (tuple, list)):
         raise ValueError(
             f"'num_nodes' must be an int for structured negative sampling "
@@ -227,7 +229,7 @@ def structured_negative_sampling(
     contains_neg_self_loops: bool = True,
     *,
     generator: Optional[torch.Generator] = None,
-) -> Tuple[Tensor, Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor]:
     r"""Samples one negative node :obj:`k` per edge :obj:`(i, j)`.
 
     Each :obj:`k` is drawn uniformly (and independently per edge) from the
@@ -284,7 +286,7 @@ def structured_negative_sampling(
 
 def batched_negative_sampling(
     edge_index: Tensor,
-    batch: Union[Tensor, Tuple[Tensor, Tensor]],
+    batch: Union[Tensor, tuple[Tensor, Tensor]],
     num_neg_samples: Count = None,
     method: str = 'sparse',
     force_undirected: bool = False,

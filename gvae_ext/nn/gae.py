@@ -1,5 +1,6 @@
 r"""The graph auto-encoder :class:`GAE` (private; re-exported by
-:mod:`gvae_ext.nn`)."""
+:mod:`gvae_ext.nn`).
+"""
 
 from typing import Callable, Optional
 
@@ -213,7 +214,8 @@ class GAE(torch.nn.Module):
         with probability :math:`\propto \deg^\alpha` (:obj:`generator`).
         :obj:`num_samples` and :obj:`alpha` default to :obj:`fastgae_nodes`
         and :obj:`fastgae_alpha`; with :obj:`num_samples >= N` it equals
-        :meth:`dense_recon_loss`."""
+        :meth:`dense_recon_loss`.
+        """
         return fastgae_recon_loss(
             self.decoder,
             z,
