@@ -1,5 +1,6 @@
 r"""Link-prediction toolkit: edge splits, exact negative sampling, training
-negatives and metrics."""
+negatives and metrics.
+"""
 
 from gvae_ext.link.metrics import (
     UndefinedMetricWarning,
@@ -15,6 +16,7 @@ from gvae_ext.link.negative import (
     batched_negative_sampling,
     negative_sampling,
     structured_negative_sampling,
+    structured_negative_sampling_feasible,
 )
 from gvae_ext.link.split import EdgeSplit, LinkSplit, split_edges
 from gvae_ext.link.train_negatives import fast_negative_sampling
@@ -25,6 +27,7 @@ __all__ = [
     'LinkSplit',
     'negative_sampling',
     'structured_negative_sampling',
+    'structured_negative_sampling_feasible',
     'batched_negative_sampling',
     'fast_negative_sampling',
     'roc_auc_score',

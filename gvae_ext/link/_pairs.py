@@ -19,7 +19,7 @@ non-edges therefore reduces to sampling *free indices* uniformly, with no
 rejection against the edges at all.
 """
 
-from typing import Optional, Tuple
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -55,7 +55,7 @@ def encode(kind: str, row: Tensor, col: Tensor, n_src, n_dst) -> Tensor:
     return (step - 1) * n + start
 
 
-def decode(kind: str, ids: Tensor, n_src, n_dst) -> Tuple[Tensor, Tensor]:
+def decode(kind: str, ids: Tensor, n_src, n_dst) -> tuple[Tensor, Tensor]:
     r"""Inverse of :func:`encode`; undirected pairs come back as ``(min, max)``."""
     if kind == 'bipartite':
         return ids // n_dst, ids % n_dst
@@ -88,7 +88,7 @@ def blocked_ids(
     group: Optional[Tensor],
     n_src: Tensor,
     n_dst: Tensor,
-) -> Tuple[Tensor, Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor]:
     r"""Sort the edges' global pair ids.
 
     ``row``/``col`` are local node indices and ``group`` the group of each
@@ -123,7 +123,8 @@ def blocked_ids(
 
 def unique(ids: Tensor) -> Tensor:
     r"""Sorted unique values; skips the sort for already sorted input
-    (e.g. the pair ids of a coalesced ``edge_index``)."""
+    (e.g. the pair ids of a coalesced ``edge_index``).
+    """
     if ids.numel() > 1 and bool((ids[1:] >= ids[:-1]).all()):
         return torch.unique_consecutive(ids)
     return torch.unique(ids)
@@ -203,7 +204,7 @@ def sample_free(
     free: Tensor,
     count: Tensor,
     generator: Optional[torch.Generator],
-) -> Tuple[Tensor, Tensor]:
+) -> tuple[Tensor, Tensor]:
     r"""Draw ``count[g]`` distinct free pairs of every group ``g``.
 
     Each group's pairs are a uniformly random subset of its free pairs, in
@@ -249,3 +250,27 @@ def sample_free(
     rank = torch.arange(perm.numel(), device=device) - exclusive_cumsum(have)[owner]
     keep = rank < count[owner]
     return ids[perm[keep]], owner[keep]
+
+
+def source_blocks(
+    row: Tensor, col: Tensor, num_nodes: int, self_loops: bool
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    r"""The blocked targets of every source node that occurs in ``row``.
+
+    Pair ``(i, k)`` has id ``i * num_nodes + k``; without ``self_loops`` the
+    pair ``(i, i)`` of every occurring source is blocked too. Memory is
+    :math:`O(E)`: nodes that are no source are never touched.
+
+    Returns:
+        ``(blocked, sources, free, before)``: the sorted unique blocked ids,
+        the sorted occurring sources, their numbers of free targets and the
+        number of blocked ids below ``source * num_nodes``.
+    """
+    ids = row * num_nodes + col
+    if not self_loops:
+        ids = torch.cat([ids, torch.unique(row) * (num_nodes + 1)])
+    blocked = unique(ids)
+    sources, count = torch.unique_consecutive(
+        torch.div(blocked, num_nodes, rounding_mode='floor'), return_counts=True
+    )
+    return blocked, sources, num_nodes - count, exclusive_cumsum(count)

@@ -25,6 +25,8 @@ class SplitIds(NamedTuple):
     neg: Tensor  # pair ids of the val negatives, then the test negatives
     num_val: int
     num_test: int
+    num_neg_val: int
+    num_neg_test: int
 
 
 def split_ids(
@@ -34,6 +36,7 @@ def split_ids(
     num_test: Count,
     is_undirected: bool,
     generator: Optional[torch.Generator],
+    neg_ratio: float = 1.0,
 ) -> SplitIds:
     if isinstance(num_nodes, (tuple, list)):
         raise ValueError(f"'num_nodes' must be an int (got {num_nodes!r})")
@@ -52,17 +55,20 @@ def split_ids(
         raise ValueError(
             f'Insufficient number of edges for training (num_train={num_train})'
         )
-    if n_val + n_test > int(free[0]):
+    n_neg_val, n_neg_test = int(n_val * neg_ratio), int(n_test * neg_ratio)
+    if n_neg_val + n_neg_test > int(free[0]):
         raise ValueError(
-            f"'num_val' and 'num_test' need {n_val + n_test} negative pairs but "
-            f'the graph has only {int(free[0])} non-edges (got num_val={num_val}, '
-            f'num_test={num_test})'
+            f"'num_val' and 'num_test' need {n_neg_val + n_neg_test} negative "
+            f'pairs but the graph has only {int(free[0])} non-edges '
+            f'(got num_val={num_val}, num_test={num_test})'
         )
     perm = torch.randperm(num_edges, generator=generator, device=blocked.device)
     neg, _ = _pairs.sample_free(
-        blocked, free, free.new_full((1,), n_val + n_test), generator
+        blocked, free, free.new_full((1,), n_neg_val + n_neg_test), generator
     )
-    return SplitIds(kind, num_nodes, blocked, perm, neg, n_val, n_test)
+    return SplitIds(
+        kind, num_nodes, blocked, perm, neg, n_val, n_test, n_neg_val, n_neg_test
+    )
 
 
 def positives(split: SplitIds, start: int, end: Optional[int] = None) -> Tensor:
@@ -78,3 +84,17 @@ def both_ways(edge_index: Tensor, is_undirected: bool) -> Tensor:
     if not is_undirected:
         return edge_index
     return torch.cat([edge_index, edge_index.flip(0)], dim=1)
+
+
+def first_columns(split: SplitIds, edge_index: Tensor) -> Tensor:
+    r"""For every pair of :obj:`split.blocked`, the first column of
+    :obj:`edge_index` that holds it (to carry per-edge labels over).
+    """
+    row, col = edge_index.long()
+    keep = row != col  # self-loops are not pairs of the split
+    column = torch.arange(row.numel(), device=row.device)[keep]
+    n = split.num_nodes
+    ids = _pairs.encode(split.kind, row[keep], col[keep], n, n)
+    slot = torch.searchsorted(split.blocked, ids)
+    first = torch.full_like(split.blocked, row.numel())
+    return first.scatter_reduce_(0, slot, column, 'amin')

@@ -1,15 +1,18 @@
 r"""Exact, seeded negative samplers (drop-in for :mod:`torch_geometric.utils`).
 
-Unlike PyG's samplers these return *exactly* the requested number of
-distinct negative pairs (or raise :class:`ValueError` when that many do not
-exist), validate node indices, use only the torch RNG (an optional
-:class:`torch.Generator` makes them reproducible) and keep every tensor on
-its device. Memory is :math:`O(E + \text{samples})` (plus :math:`O(N)` for
-:func:`structured_negative_sampling`); no :math:`N \times N` tensor is ever
-built.
+The signatures are PyG's. Unlike PyG's samplers these return *exactly* the
+requested number of distinct negative pairs (or raise :class:`ValueError`
+when that many do not exist), validate node indices, use only the torch RNG
+(an optional :class:`torch.Generator` makes them reproducible) and keep every
+tensor on its device. Both :obj:`method` values are exact (the choice is
+accepted for compatibility). Memory is :math:`O(E + \text{samples})`: no
+:math:`N \times N` or even :math:`O(N)` tensor is ever built.
 """
 
-from typing import Optional, Tuple, Union
+import math
+import warnings
+from numbers import Integral
+from typing import Optional, Union
 
 import torch
 from torch import Tensor
@@ -23,74 +26,73 @@ from gvae_ext._checks import (
 from gvae_ext.link import _pairs
 from gvae_ext.typing import NumNodes
 
+METHODS = ('sparse', 'dense')
+Count = Union[int, float, None]
 
-def _request(num_neg_samples, default: int) -> int:
+
+def _check_method(method) -> None:
+    if method not in METHODS:
+        raise ValueError(f"'method' must be 'sparse' or 'dense' (got {method!r})")
+
+
+def resolve_count(num_neg_samples: Count, num_edges: int) -> int:
+    r"""PyG's count rule: :obj:`None` is :obj:`num_edges`, a float
+    :math:`r` is :math:`\lfloor r \cdot \text{num\_edges} \rfloor`, an int is
+    a count.
+    """
     if num_neg_samples is None:
-        return default
-    return check_positive_int(num_neg_samples, 'num_neg_samples', allow_zero=True)
+        return num_edges
+    if isinstance(num_neg_samples, float):
+        if not (math.isfinite(num_neg_samples) and num_neg_samples >= 0):
+            raise ValueError(
+                "'num_neg_samples' must be a non-negative integer or ratio "
+                f'(got {num_neg_samples})'
+            )
+        return int(num_neg_samples * num_edges)
+    if isinstance(num_neg_samples, Integral):
+        return check_positive_int(num_neg_samples, 'num_neg_samples', allow_zero=True)
+    raise ValueError(
+        "'num_neg_samples' must be a non-negative integer or ratio "
+        f'(got {num_neg_samples!r})'
+    )
+
+
+def _num_columns(edge_index: Tensor) -> int:
+    return edge_index.size(1) if edge_index.dim() == 2 else 0
 
 
 def _kind(bipartite: bool, force_undirected: bool) -> str:
     if bipartite:
         if force_undirected:
-            raise ValueError(
-                "'force_undirected' is not supported for bipartite graphs "
-                "(got a (num_src, num_dst) pair as 'num_nodes')"
+            warnings.warn(
+                "'force_undirected' is ignored for bipartite graphs (as in PyG)",
+                stacklevel=3,
             )
         return 'bipartite'
     return 'undirected' if force_undirected else 'directed'
 
 
-def negative_sampling(
+def both_directions(pairs: Tensor) -> Tensor:
+    r"""PyG's undirected output: the pairs, then the same pairs reversed."""
+    return torch.cat([pairs, pairs.flip(0)], dim=1)
+
+
+def negative_pairs(
     edge_index: Tensor,
-    num_nodes: NumNodes = None,
-    num_neg_samples: Optional[int] = None,
-    *,
+    num_nodes: NumNodes,
+    count: int,
     force_undirected: bool = False,
     generator: Optional[torch.Generator] = None,
 ) -> Tensor:
-    r"""Samples exactly :obj:`num_neg_samples` distinct random non-edges.
-
-    Every pair of the result is drawn uniformly from the node pairs that are
-    not edges of :obj:`edge_index`, without self-loops and without
-    repetition; the columns come in random order, so any prefix is again a
-    uniform sample.
-
-    Differences to :func:`torch_geometric.utils.negative_sampling`: the count
-    is exact (PyG may return fewer), an impossible request raises, and with
-    :obj:`force_undirected=True` each unordered pair is returned *once* as
-    :obj:`(min, max)` -- PyG returns both directions, i.e. two columns per
-    pair -- and avoids edges in either direction.
-
-    Args:
-        edge_index (LongTensor): The edges, shape :obj:`[2, num_edges]`.
-        num_nodes (int or Tuple[int, int], optional): The number of nodes, or
-            :obj:`(num_src, num_dst)` for a bipartite graph, whose pairs may
-            then include :obj:`(i, i)`. (default: :obj:`edge_index.max() + 1`)
-        num_neg_samples (int, optional): The number of pairs to return.
-            (default: :obj:`edge_index.size(1)`)
-        force_undirected (bool, optional): Sample unordered pairs that are
-            not edges in either direction. (default: :obj:`False`)
-        generator (torch.Generator, optional): The random generator, on the
-            device of :obj:`edge_index`. (default: :obj:`None`)
-
-    Raises:
-        ValueError: For malformed input, or when fewer than
-            :obj:`num_neg_samples` non-edges exist.
-
-    :rtype: LongTensor of shape :obj:`[2, num_neg_samples]`
-
-    Examples:
-        >>> edge_index = torch.tensor([[0, 0, 1, 2], [1, 2, 2, 0]])
-        >>> g = torch.Generator().manual_seed(0)
-        >>> negative_sampling(edge_index, 4, generator=g).size()
-        torch.Size([2, 4])
+    r"""Exactly :obj:`count` distinct non-edges, each unordered pair *once*
+    as :obj:`(min, max)` with :obj:`force_undirected` (the form of
+    :func:`negative_sampling` before it returned both directions).
     """
     bipartite = isinstance(num_nodes, (tuple, list))
     num_nodes = check_edge_index(edge_index, num_nodes)
     kind = _kind(bipartite, force_undirected)
     check_generator(generator, device=edge_index.device)
-    count = _request(num_neg_samples, edge_index.size(1))
+    count = check_positive_int(count, 'num_neg_samples', allow_zero=True)
     n_src, n_dst = num_nodes if bipartite else (num_nodes, num_nodes)
     device = edge_index.device
     if count == 0:
@@ -108,92 +110,197 @@ def negative_sampling(
     return torch.stack(_pairs.decode(kind, ids, n_src, n_dst), dim=0)
 
 
-def structured_negative_sampling(
+def negative_sampling(
     edge_index: Tensor,
-    num_nodes: Optional[int] = None,
+    num_nodes: NumNodes = None,
+    num_neg_samples: Count = None,
+    method: str = 'sparse',
+    force_undirected: bool = False,
     *,
-    contains_neg_self_loops: bool = False,
     generator: Optional[torch.Generator] = None,
-) -> Tuple[Tensor, Tensor, Tensor]:
-    r"""Samples one negative node :obj:`k` per edge :obj:`(i, j)`.
+) -> Tensor:
+    r"""Samples exactly :obj:`num_neg_samples` distinct random non-edges.
 
-    Each :obj:`k` is drawn uniformly (and independently per edge) from the
-    nodes with :obj:`(i, k)` not an edge, exactly: the free targets of every
-    source are indexed directly, so no resampling loop is needed.
+    Every pair of the result is drawn uniformly from the node pairs that are
+    not edges of :obj:`edge_index`, without self-loops and without
+    repetition; the columns come in random order, so any prefix is again a
+    uniform sample.
 
-    Unlike :func:`torch_geometric.utils.structured_negative_sampling`,
-    :obj:`k = i` is excluded by default (PyG's default allows it).
+    With :obj:`force_undirected=True` the output follows PyG:
+    :obj:`num_neg_samples // 2` unordered pairs that are edges in neither
+    direction, returned in both directions (the pairs as :obj:`(min, max)`,
+    then the same pairs reversed), so :obj:`2 * (num_neg_samples // 2)`
+    columns. Differences to :func:`torch_geometric.utils.negative_sampling`:
+    the count is exact (PyG may return fewer) and an impossible request
+    raises.
 
     Args:
         edge_index (LongTensor): The edges, shape :obj:`[2, num_edges]`.
-        num_nodes (int, optional): The number of nodes.
-            (default: :obj:`edge_index.max() + 1`)
-        contains_neg_self_loops (bool, optional): Allow :obj:`k = i` unless
-            :obj:`(i, i)` is an edge. (default: :obj:`False`)
+        num_nodes (int or Tuple[int, int], optional): The number of nodes, or
+            :obj:`(num_src, num_dst)` for a bipartite graph, whose pairs may
+            then include :obj:`(i, i)`. (default: :obj:`edge_index.max() + 1`)
+        num_neg_samples (int or float, optional): The number of columns to
+            return; a float :math:`r` asks for
+            :math:`\lfloor r \cdot \text{num\_edges} \rfloor`.
+            (default: :obj:`num_edges`)
+        method (str, optional): :obj:`'sparse'` or :obj:`'dense'`; both
+            sample exactly in :math:`O(E + \text{samples})` memory.
+            (default: :obj:`'sparse'`)
+        force_undirected (bool, optional): Sample unordered pairs and return
+            both directions; ignored (with a warning) for bipartite graphs.
+            (default: :obj:`False`)
         generator (torch.Generator, optional): The random generator, on the
             device of :obj:`edge_index`. (default: :obj:`None`)
 
-    Raises:
-        ValueError: For malformed input, or when a source node is linked to
-            every allowed target.
+    Returns:
+        LongTensor: The negatives, shape :obj:`[2, num_neg_samples]` (with
+        :obj:`force_undirected`: :obj:`[2, 2 * (num_neg_samples // 2)]`).
 
-    :rtype: (LongTensor, LongTensor, LongTensor), each of shape
-        :obj:`[num_edges]`
+    Raises:
+        ValueError: For malformed input, or when fewer non-edges exist than
+            requested.
 
     Examples:
         >>> edge_index = torch.tensor([[0, 0, 1, 2], [1, 2, 2, 0]])
-        >>> i, j, k = structured_negative_sampling(edge_index, 4)
-        >>> k[:2]  # node 0 links to 1 and 2: only 3 is left
-        tensor([3, 3])
+        >>> g = torch.Generator().manual_seed(0)
+        >>> negative_sampling(edge_index, 4, generator=g).size()
+        torch.Size([2, 4])
     """
+    _check_method(method)
+    check_tensor(edge_index, 'edge_index')
+    count = resolve_count(num_neg_samples, _num_columns(edge_index))
+    undirected = force_undirected and not isinstance(num_nodes, (tuple, list))
+    if undirected:
+        count //= 2
+    out = negative_pairs(edge_index, num_nodes, count, force_undirected, generator)
+    return both_directions(out) if undirected else out
+
+
+def _structured(
+    edge_index: Tensor, num_nodes, contains_neg_self_loops: bool
+) -> tuple[int, Tensor, Tensor, Optional[tuple[Tensor, ...]]]:
     if isinstance(num_nodes, (tuple, list)):
         raise ValueError(
             f"'num_nodes' must be an int for structured negative sampling "
             f'(got {num_nodes!r})'
         )
     num_nodes = check_edge_index(edge_index, num_nodes)
-    check_generator(generator, device=edge_index.device)
     row, col = edge_index.long()
     if row.numel() == 0:
-        return row, col, col.clone()
+        return num_nodes, row, col, None
     _pairs.check_space(num_nodes * num_nodes, 'num_nodes', num_nodes)
-    # Pair (i, k) has id i * N + k: one block of N candidate targets per source.
-    nodes = torch.arange(num_nodes, device=row.device)
-    ids = row * num_nodes + col
-    if not contains_neg_self_loops:
-        ids = torch.cat([ids, nodes * (num_nodes + 1)])
-    blocked = torch.unique(ids)
-    free = num_nodes - torch.bincount(blocked // num_nodes, minlength=num_nodes)
-    free_src = free[row]
+    blocks = _pairs.source_blocks(row, col, num_nodes, contains_neg_self_loops)
+    return num_nodes, row, col, blocks
+
+
+def structured_negative_sampling_feasible(
+    edge_index: Tensor,
+    num_nodes: Optional[int] = None,
+    contains_neg_self_loops: bool = True,
+) -> bool:
+    r"""Returns :obj:`True` if :func:`structured_negative_sampling` can
+    succeed, *i.e.* no source node of :obj:`edge_index` is linked to every
+    allowed target (repeated edges count once). Memory is :math:`O(E)`.
+
+    Args:
+        edge_index (LongTensor): The edges, shape :obj:`[2, num_edges]`.
+        num_nodes (int, optional): The number of nodes.
+            (default: :obj:`edge_index.max() + 1`)
+        contains_neg_self_loops (bool, optional): Whether :obj:`k = i` is an
+            allowed target. (default: :obj:`True`)
+
+    Returns:
+        bool: Whether a negative exists for every edge.
+
+    Examples:
+        >>> edge_index = torch.tensor([[0, 0, 1, 1, 2, 2], [1, 2, 0, 2, 0, 1]])
+        >>> structured_negative_sampling_feasible(edge_index, 3, False)
+        False
+        >>> structured_negative_sampling_feasible(edge_index, 3, True)
+        True
+    """
+    _, _, _, blocks = _structured(edge_index, num_nodes, contains_neg_self_loops)
+    return blocks is None or bool((blocks[2] > 0).all())
+
+
+def structured_negative_sampling(
+    edge_index: Tensor,
+    num_nodes: Optional[int] = None,
+    contains_neg_self_loops: bool = True,
+    *,
+    generator: Optional[torch.Generator] = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Samples one negative node :obj:`k` per edge :obj:`(i, j)`.
+
+    Each :obj:`k` is drawn uniformly (and independently per edge) from the
+    nodes with :obj:`(i, k)` not an edge, exactly: the free targets of every
+    source are indexed directly, so no resampling loop is needed. Memory is
+    :math:`O(E)` whatever :obj:`num_nodes` is.
+
+    Args:
+        edge_index (LongTensor): The edges, shape :obj:`[2, num_edges]`.
+        num_nodes (int, optional): The number of nodes.
+            (default: :obj:`edge_index.max() + 1`)
+        contains_neg_self_loops (bool, optional): Allow :obj:`k = i` unless
+            :obj:`(i, i)` is an edge. (default: :obj:`True`)
+        generator (torch.Generator, optional): The random generator, on the
+            device of :obj:`edge_index`. (default: :obj:`None`)
+
+    Returns:
+        (LongTensor, LongTensor, LongTensor): :obj:`(i, j, k)`, each of
+        shape :obj:`[num_edges]`.
+
+    Raises:
+        ValueError: For malformed input, or when a source node is linked to
+            every allowed target (see
+            :func:`structured_negative_sampling_feasible`).
+
+    Examples:
+        >>> edge_index = torch.tensor([[0, 0, 1, 2], [1, 2, 2, 0]])
+        >>> i, j, k = structured_negative_sampling(edge_index, 4, False)
+        >>> k[:2]  # node 0 links to 1 and 2: only 3 is left
+        tensor([3, 3])
+    """
+    check_tensor(edge_index, 'edge_index')
+    check_generator(generator, device=edge_index.device)
+    n, row, col, blocks = _structured(edge_index, num_nodes, contains_neg_self_loops)
+    if blocks is None:
+        return row, col, col.clone()
+    blocked, sources, free, before = blocks
+    pos = torch.searchsorted(sources, row)
+    free_src = free[pos]
     if not bool((free_src > 0).all()):
         bad = int(row[free_src == 0][0])
         raise ValueError(
             f"'edge_index' has a source node linked to every candidate "
             f'negative node, so no negative can be sampled (got node {bad})'
         )
-    index = _pairs.exclusive_cumsum(free)[row]
-    index = index + _pairs.uniform_below(free_src, generator)
+    # The global free index of target f of source i is i * n - before + f.
+    index = row * n - before[pos] + _pairs.uniform_below(free_src, generator)
     # The rank lookup is far faster on sorted queries.
     index, order = torch.sort(index)
     k = torch.empty_like(index)
     k[order] = _pairs.free_to_id(index, blocked)
-    return row, col, k - row * num_nodes
+    return row, col, k - row * n
 
 
 def batched_negative_sampling(
     edge_index: Tensor,
-    batch: Union[Tensor, Tuple[Tensor, Tensor]],
-    num_neg_samples: Optional[int] = None,
-    *,
+    batch: Union[Tensor, tuple[Tensor, Tensor]],
+    num_neg_samples: Count = None,
+    method: str = 'sparse',
     force_undirected: bool = False,
+    *,
     generator: Optional[torch.Generator] = None,
 ) -> Tensor:
     r"""Samples negative pairs within each graph of a mini-batch.
 
     Applies :func:`negative_sampling` to every graph of a
-    :class:`torch_geometric.data.Batch` at once, with the same guarantees;
-    negatives never join two graphs. The result lists the negatives of graph
-    0, then those of graph 1, and so on (random order within each graph).
+    :class:`torch_geometric.data.Batch` at once, with the same guarantees
+    and count rules *per graph*; negatives never join two graphs. The result
+    lists the negatives of graph 0, then those of graph 1, and so on (random
+    order within each graph; with :obj:`force_undirected`, each graph's
+    pairs and then the same pairs reversed).
 
     Args:
         edge_index (LongTensor): The edges, shape :obj:`[2, num_edges]`; no
@@ -201,18 +308,23 @@ def batched_negative_sampling(
         batch (LongTensor or Tuple[LongTensor, LongTensor]): The sorted graph
             assignment of every node, or of the source and the target nodes
             of a bipartite batch.
-        num_neg_samples (int, optional): The number of pairs *per graph*.
-            (default: the number of columns of :obj:`edge_index` in each graph)
+        num_neg_samples (int or float, optional): The number of columns *per
+            graph*; a float :math:`r` asks for
+            :math:`\lfloor r \cdot E_g \rfloor` in a graph with :math:`E_g`
+            edges. (default: :math:`E_g`)
+        method (str, optional): As in :func:`negative_sampling`.
+            (default: :obj:`'sparse'`)
         force_undirected (bool, optional): As in :func:`negative_sampling`.
             (default: :obj:`False`)
         generator (torch.Generator, optional): The random generator, on the
             device of :obj:`edge_index`. (default: :obj:`None`)
 
+    Returns:
+        LongTensor: The negatives, shape :obj:`[2, sum of per-graph counts]`.
+
     Raises:
         ValueError: For malformed input, or when a graph has fewer non-edges
             than requested.
-
-    :rtype: LongTensor of shape :obj:`[2, sum of per-graph counts]`
 
     Examples:
         >>> edge_index = torch.tensor([[0, 1, 3, 4], [1, 2, 4, 5]])
@@ -220,6 +332,7 @@ def batched_negative_sampling(
         >>> batched_negative_sampling(edge_index, batch).size()
         torch.Size([2, 4])
     """
+    _check_method(method)
     bipartite = isinstance(batch, tuple)
     kind = _kind(bipartite, force_undirected)
     batches = tuple(batch) if bipartite else (batch, batch)
@@ -243,10 +356,9 @@ def batched_negative_sampling(
             "'edge_index' must not contain edges between different graphs "
             "of 'batch' (got at least one)"
         )
-    if num_neg_samples is None:
-        count = torch.bincount(group, minlength=num_graphs)
-    else:
-        count = n_src.new_full((num_graphs,), _request(num_neg_samples, 0))
+    count = _per_graph_count(num_neg_samples, group, num_graphs)
+    if kind == 'undirected':
+        count = count // 2
     if int(count.sum()) == 0:
         return edge_index.new_empty(2, 0, dtype=torch.long)
     # The graphs' pair spaces together are at most num_src * num_dst ids.
@@ -266,7 +378,22 @@ def batched_negative_sampling(
         )
     ids, group = _pairs.sample_free(blocked, free, count, generator)
     row, col = _pairs.decode(kind, ids - offset[group], n_src[group], n_dst[group])
-    return torch.stack([row + src_off[group], col + dst_off[group]], dim=0)
+    out = torch.stack([row + src_off[group], col + dst_off[group]], dim=0)
+    if kind != 'undirected':
+        return out
+    # Per graph: its pairs, then the same pairs reversed (PyG's layout).
+    order = torch.argsort(torch.cat([group, group]), stable=True)
+    return both_directions(out)[:, order]
+
+
+def _per_graph_count(num_neg_samples: Count, group: Tensor, num_graphs: int) -> Tensor:
+    num_edges = torch.bincount(group, minlength=num_graphs)
+    if num_neg_samples is None:
+        return num_edges
+    if isinstance(num_neg_samples, float):
+        resolve_count(num_neg_samples, 0)  # validates the ratio
+        return (num_edges.double() * num_neg_samples).long()
+    return num_edges.new_full((num_graphs,), resolve_count(num_neg_samples, 0))
 
 
 def _check_batch(batch) -> None:
@@ -282,3 +409,11 @@ def _check_batch(batch) -> None:
         raise ValueError(f"'batch' must be non-negative (got {int(batch.min())})")
     if not bool((batch[1:] >= batch[:-1]).all()):
         raise ValueError("'batch' must be sorted in ascending order (got unsorted)")
+
+
+__all__ = [
+    'negative_sampling',
+    'batched_negative_sampling',
+    'structured_negative_sampling',
+    'structured_negative_sampling_feasible',
+]

@@ -26,25 +26,95 @@ from gvae_ext.link._split_core import (
 from gvae_ext.link.transform import LinkSplit
 
 
-class EdgeSplit(NamedTuple):
-    r"""The result of :func:`split_edges`.
+class _EdgeSplitFields(NamedTuple):
+    edge_index: Tensor
+    val_pos_edge_label_index: Tensor
+    val_neg_edge_label_index: Tensor
+    test_pos_edge_label_index: Tensor
+    test_neg_edge_label_index: Tensor
+    num_nodes: int
+    train_pos_edge_label_index: Tensor
+
+
+class EdgeSplit(_EdgeSplitFields):
+    r"""The result of :func:`split_edges`, named like the output of
+    :class:`torch_geometric.transforms.RandomLinkSplit` with
+    :obj:`split_labels=True`: :obj:`edge_index` holds the message-passing
+    edges and :obj:`{part}_{pos|neg}_edge_label_index` the labelled pairs of
+    each part (one column per pair).
+
+    The first six fields keep the order of gvae_ext 0.1, so
+    :obj:`EdgeSplit(*six_values)` still works (the training label pairs then
+    default to :obj:`edge_index`), and the old names remain as read-only
+    aliases: :obj:`train_pos_edge_index` (:obj:`edge_index`),
+    :obj:`val_pos_edge_index`, :obj:`val_neg_edge_index`,
+    :obj:`test_pos_edge_index` and :obj:`test_neg_edge_index`.
 
     Attributes:
-        train_pos_edge_index (LongTensor): The training edges, which are also
-            the message-passing edges (both directions for undirected graphs).
-        val_pos_edge_index (LongTensor): Validation edges, one column per pair.
-        val_neg_edge_index (LongTensor): Validation non-edges.
-        test_pos_edge_index (LongTensor): Test edges, one column per pair.
-        test_neg_edge_index (LongTensor): Test non-edges.
+        edge_index (LongTensor): The training edges, which are also the
+            message-passing edges (both directions for undirected graphs),
+            shape :obj:`[2, num_train_edges]`.
+        val_pos_edge_label_index (LongTensor): Validation edges, one column
+            per pair, shape :obj:`[2, num_val]`.
+        val_neg_edge_label_index (LongTensor): Validation non-edges.
+        test_pos_edge_label_index (LongTensor): Test edges, one column per
+            pair, shape :obj:`[2, num_test]`.
+        test_neg_edge_label_index (LongTensor): Test non-edges.
         num_nodes (int): The number of nodes.
+        train_pos_edge_label_index (LongTensor): The training edges, one
+            column per pair (RandomLinkSplit's training
+            :obj:`pos_edge_label_index`).
     """
 
-    train_pos_edge_index: Tensor
-    val_pos_edge_index: Tensor
-    val_neg_edge_index: Tensor
-    test_pos_edge_index: Tensor
-    test_neg_edge_index: Tensor
-    num_nodes: int
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        edge_index: Tensor,
+        val_pos_edge_label_index: Tensor,
+        val_neg_edge_label_index: Tensor,
+        test_pos_edge_label_index: Tensor,
+        test_neg_edge_label_index: Tensor,
+        num_nodes: int,
+        train_pos_edge_label_index: Optional[Tensor] = None,
+    ) -> 'EdgeSplit':
+        if train_pos_edge_label_index is None:
+            train_pos_edge_label_index = edge_index
+        return super().__new__(
+            cls,
+            edge_index,
+            val_pos_edge_label_index,
+            val_neg_edge_label_index,
+            test_pos_edge_label_index,
+            test_neg_edge_label_index,
+            num_nodes,
+            train_pos_edge_label_index,
+        )
+
+    @property
+    def train_pos_edge_index(self) -> Tensor:
+        r"""Old name of :obj:`edge_index` (the training edges)."""
+        return self.edge_index
+
+    @property
+    def val_pos_edge_index(self) -> Tensor:
+        r"""Old name of :obj:`val_pos_edge_label_index`."""
+        return self.val_pos_edge_label_index
+
+    @property
+    def val_neg_edge_index(self) -> Tensor:
+        r"""Old name of :obj:`val_neg_edge_label_index`."""
+        return self.val_neg_edge_label_index
+
+    @property
+    def test_pos_edge_index(self) -> Tensor:
+        r"""Old name of :obj:`test_pos_edge_label_index`."""
+        return self.test_pos_edge_label_index
+
+    @property
+    def test_neg_edge_index(self) -> Tensor:
+        r"""Old name of :obj:`test_neg_edge_label_index`."""
+        return self.test_neg_edge_label_index
 
 
 def split_edges(
@@ -87,13 +157,16 @@ def split_edges(
         ValueError: For malformed input, when no edge would be left for
             training, or when the graph has too few non-edges.
 
-    :rtype: :class:`EdgeSplit`
+    Returns:
+        EdgeSplit: The split.
 
     Examples:
         >>> edge_index = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
         >>> split = split_edges(edge_index, 5, num_val=1, num_test=1)
-        >>> split.train_pos_edge_index.size(), split.test_neg_edge_index.size()
+        >>> split.edge_index.size(), split.train_pos_edge_label_index.size()
         (torch.Size([2, 2]), torch.Size([2, 1]))
+        >>> split.test_neg_edge_label_index.size()
+        torch.Size([2, 1])
     """
     split = split_ids(
         edge_index, num_nodes, num_val, num_test, is_undirected, generator
@@ -101,12 +174,13 @@ def split_edges(
     n_val, n_held = split.num_val, split.num_val + split.num_test
     train = positives(split, n_held)
     return EdgeSplit(
-        train_pos_edge_index=both_ways(train, is_undirected),
-        val_pos_edge_index=positives(split, 0, n_val),
-        val_neg_edge_index=pairs_of(split, split.neg[:n_val]),
-        test_pos_edge_index=positives(split, n_val, n_held),
-        test_neg_edge_index=pairs_of(split, split.neg[n_val:]),
+        edge_index=both_ways(train, is_undirected),
+        val_pos_edge_label_index=positives(split, 0, n_val),
+        val_neg_edge_label_index=pairs_of(split, split.neg[: split.num_neg_val]),
+        test_pos_edge_label_index=positives(split, n_val, n_held),
+        test_neg_edge_label_index=pairs_of(split, split.neg[split.num_neg_val :]),
         num_nodes=split.num_nodes,
+        train_pos_edge_label_index=train,
     )
 
 

@@ -1,7 +1,9 @@
 r"""The inner-product decoder of `"Variational Graph Auto-Encoders"
-<https://arxiv.org/abs/1611.07308>`_, with PyG's method names."""
+<https://arxiv.org/abs/1611.07308>`_, with PyG's method names.
+"""
 
-from typing import Iterator, NamedTuple, Optional, Tuple
+from collections.abc import Iterator
+from typing import NamedTuple, Optional
 
 import torch
 from torch import Tensor
@@ -49,7 +51,8 @@ class PairIndex(NamedTuple):
         r"""The CSR matrix :math:`S + S^\top` with :math:`S_{ij} =` the
         :obj:`value` of pair :math:`(i, j)` (duplicates add up), so that the
         gradient of :math:`\sum_p v_p\, \mathbf{z}_{i_p}^\top \mathbf{z}_{j_p}`
-        with respect to :math:`\mathbf{Z}` is :math:`(S + S^\top)\mathbf{Z}`."""
+        with respect to :math:`\mathbf{Z}` is :math:`(S + S^\top)\mathbf{Z}`.
+        """
         size = (num_nodes, num_nodes)
         return csr_tensor(self.crow, self.scol, value[self.src], size)
 
@@ -199,7 +202,7 @@ class InnerProductDecoder(torch.nn.Module):
 
     def score_chunks(
         self, z: Tensor, *, sigmoid: bool = True, chunk_size: int = 1024
-    ) -> Iterator[Tuple[int, Tensor]]:
+    ) -> Iterator[tuple[int, Tensor]]:
         r"""Yield :obj:`(start, block)` with :obj:`block` the rows
         :obj:`start:start + chunk_size` of :meth:`forward_all`, so every pair
         can be visited in :math:`O(\text{chunk\_size} \cdot N)` memory.

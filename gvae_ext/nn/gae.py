@@ -1,7 +1,8 @@
 r"""The graph auto-encoder :class:`GAE` (private; re-exported by
-:mod:`gvae_ext.nn`)."""
+:mod:`gvae_ext.nn`).
+"""
 
-from typing import Optional, Tuple
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -23,15 +24,23 @@ NEG_SAMPLING = ('fast', 'exact')
 MAX_DENSE_NODES = 30_000
 
 
-def _reset(module: torch.nn.Module) -> None:
-    if hasattr(module, 'reset_parameters'):
-        module.reset_parameters()
-        return
-    for child in module.children():
-        _reset(child)
+def _reset(value) -> None:
+    # PyG's rule: call `reset_parameters` where it exists, else recurse into
+    # a module's children; plain callables (e.g. a lambda) have nothing.
+    if hasattr(value, 'reset_parameters'):
+        value.reset_parameters()
+    elif isinstance(value, torch.nn.Module):
+        for child in value.children():
+            _reset(child)
 
 
-def _choice(value, name: str, options: Tuple[str, ...]) -> str:
+def _check_callable(value, name: str):
+    if not callable(value):
+        raise TypeError(f"'{name}' must be callable (got {type(value).__name__})")
+    return value
+
+
+def _choice(value, name: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"'{name}' must be one of {options} (got {value!r})")
     return value
@@ -40,11 +49,16 @@ def _choice(value, name: str, options: Tuple[str, ...]) -> str:
 class GAE(torch.nn.Module):
     r"""The graph auto-encoder.
 
+    As in PyG, the encoder and the decoder may be any callables (a
+    :class:`torch.nn.Module` or e.g. :obj:`lambda x: x`); only modules
+    register parameters.
+
     Args:
-        encoder (torch.nn.Module): Maps :obj:`(x, edge_index)` (or whatever
-            :meth:`encode` is called with) to :obj:`z`.
-        decoder (torch.nn.Module, optional): Maps :obj:`(z, edge_index,
-            sigmoid)` to pair scores. (default: :class:`InnerProductDecoder`)
+        encoder (torch.nn.Module or callable): Maps :obj:`(x, edge_index)`
+            (or whatever :meth:`encode` is called with) to :obj:`z`.
+        decoder (torch.nn.Module or callable, optional): Maps :obj:`(z,
+            edge_index, sigmoid)` to pair scores.
+            (default: :class:`InnerProductDecoder`)
         objective (str, optional): The reconstruction objective of
             :meth:`loss`: :obj:`'sampled'` (:meth:`recon_loss`),
             :obj:`'dense'` (:meth:`dense_recon_loss`) or :obj:`'fastgae'`
@@ -70,8 +84,8 @@ class GAE(torch.nn.Module):
 
     def __init__(
         self,
-        encoder: torch.nn.Module,
-        decoder: Optional[torch.nn.Module] = None,
+        encoder: Callable,
+        decoder: Optional[Callable] = None,
         *,
         objective: str = 'sampled',
         max_dense_nodes: int = MAX_DENSE_NODES,
@@ -81,12 +95,10 @@ class GAE(torch.nn.Module):
         fastgae_alpha: float = 1.0,
     ):
         super().__init__()
-        if not isinstance(encoder, torch.nn.Module):
-            raise TypeError(
-                f"'encoder' must be a torch.nn.Module (got {type(encoder).__name__})"
-            )
-        self.encoder = encoder
-        self.decoder = InnerProductDecoder() if decoder is None else decoder
+        self.encoder = _check_callable(encoder, 'encoder')
+        if decoder is None:
+            decoder = InnerProductDecoder()
+        self.decoder = _check_callable(decoder, 'decoder')
         self.objective = _choice(objective, 'objective', OBJECTIVES)
         self.max_dense_nodes = check_positive_int(max_dense_nodes, 'max_dense_nodes')
         self.neg_sampling = _choice(neg_sampling, 'neg_sampling', NEG_SAMPLING)
@@ -96,8 +108,11 @@ class GAE(torch.nn.Module):
         GAE.reset_parameters(self)
 
     def reset_parameters(self) -> None:
-        r"""Reset the encoder and the decoder (their :meth:`reset_parameters`
-        or, failing that, their children's)."""
+        r"""Reset the encoder and the decoder.
+
+        Calls their :meth:`reset_parameters` or, failing that, their
+        children's; callables that are not modules are left alone.
+        """
         _reset(self.encoder)
         _reset(self.decoder)
 
@@ -199,7 +214,8 @@ class GAE(torch.nn.Module):
         with probability :math:`\propto \deg^\alpha` (:obj:`generator`).
         :obj:`num_samples` and :obj:`alpha` default to :obj:`fastgae_nodes`
         and :obj:`fastgae_alpha`; with :obj:`num_samples >= N` it equals
-        :meth:`dense_recon_loss`."""
+        :meth:`dense_recon_loss`.
+        """
         return fastgae_recon_loss(
             self.decoder,
             z,
@@ -239,7 +255,7 @@ class GAE(torch.nn.Module):
     @torch.no_grad()
     def test(
         self, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
-    ) -> Tuple[float, float]:
+    ) -> tuple[float, float]:
         r"""ROC-AUC and average precision of the decoder's scores for
         :obj:`pos_edge_index` against :obj:`neg_edge_index`, computed in torch
         on :obj:`z`'s device (:func:`gvae_ext.link.metrics.link_auc_ap`,

@@ -1,9 +1,9 @@
 r"""The variational graph auto-encoder :class:`VGAE` (private; re-exported
-by :mod:`gvae_ext.nn`)."""
+by :mod:`gvae_ext.nn`).
+"""
 
-from typing import Optional
+from typing import Callable, Optional
 
-import torch
 from torch import Tensor
 
 from gvae_ext.nn.gae import GAE
@@ -23,7 +23,7 @@ class VGAE(GAE):
     the hidden state. Arguments as in :class:`GAE`.
     """
 
-    def __init__(self, encoder: torch.nn.Module, decoder=None, **kwargs):
+    def __init__(self, encoder: Callable, decoder: Optional[Callable] = None, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         self.mu: Optional[Tensor] = None
         self.logstd: Optional[Tensor] = None
@@ -45,7 +45,8 @@ class VGAE(GAE):
 
     def reparametrize(self, mu: Tensor, logstd: Tensor) -> Tensor:
         r""":math:`\boldsymbol{\mu} + \exp(\mathrm{logstd}) \odot \epsilon`
-        in training mode, :obj:`mu` in eval mode (PyG's spelling)."""
+        in training mode, :obj:`mu` in eval mode (PyG's spelling).
+        """
         if not self.training:
             return mu
         return reparameterize(mu, logstd, self._generator(mu.device))
@@ -54,7 +55,8 @@ class VGAE(GAE):
 
     def encode(self, *args, **kwargs) -> Tensor:
         r"""Run the encoder, store :obj:`mu` and :obj:`logstd` on the model
-        and return a sample :obj:`z` (:obj:`mu` in eval mode)."""
+        and return a sample :obj:`z` (:obj:`mu` in eval mode).
+        """
         out = self.encoder(*args, **kwargs)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise ValueError(
@@ -99,7 +101,8 @@ class VGAE(GAE):
         the original and in PyG's example, for every objective (with
         :obj:`'fastgae'` too the KL is averaged over all :math:`N` nodes and
         divided by :math:`N`, not by the sample size). :obj:`mu` and
-        :obj:`logstd` default to those stored by :meth:`encode`."""
+        :obj:`logstd` default to those stored by :meth:`encode`.
+        """
         recon = super().loss(z, pos_edge_index, neg_edge_index, objective=objective)
         return recon + self.kl_loss(mu, logstd) / z.size(0)
 

@@ -11,12 +11,27 @@ from gvae_ext.link.negative import (
     batched_negative_sampling,
     negative_sampling,
     structured_negative_sampling,
+    structured_negative_sampling_feasible,
 )
 from tests.conftest import DEVICES
 
 
 def gen(seed, device='cpu'):
     return torch.Generator(device=device).manual_seed(seed)
+
+
+def once(edge_index, num_nodes=None, count=None, force_undirected=False, **kw):
+    r"""The public sampler, with each undirected pair taken once: PyG's
+    layout puts the pairs first and the same pairs reversed after them."""
+    if not force_undirected:
+        return negative_sampling(edge_index, num_nodes, count, **kw)
+    count = edge_index.size(1) if count is None else count
+    out = negative_sampling(
+        edge_index, num_nodes, 2 * count, force_undirected=True, **kw
+    )
+    assert out.size(1) == 2 * count
+    assert torch.equal(out[:, count:], out[:, :count].flip(0))
+    return out[:, :count]
 
 
 def pairs(edge_index):
@@ -96,7 +111,7 @@ def test_negative_sampling_properties(graph, mode, share, seed):
         oracle = free_pairs(edge_index, n, undirected=mode == 'undirected')
     count = int(share * len(oracle))
     before = edge_index.clone()
-    out = negative_sampling(
+    out = once(
         edge_index,
         num_nodes,
         count,
@@ -109,7 +124,7 @@ def test_negative_sampling_properties(graph, mode, share, seed):
     assert len(set(got)) == count
     assert set(got) <= oracle
     with pytest.raises(ValueError, match="'num_neg_samples' asks for more"):
-        negative_sampling(
+        once(
             edge_index,
             num_nodes,
             len(oracle) + 1,
@@ -124,8 +139,8 @@ def test_negative_sampling_exact_small(device):
     assert out.device.type == device
     assert set(pairs(out.cpu())) == {(1, 0), (2, 1), (0, 2)}
     path = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]], device=device)
-    out = negative_sampling(path, 3, 1, force_undirected=True, generator=gen(0, device))
-    assert out.tolist() == [[0], [2]]
+    out = negative_sampling(path, 3, 3, force_undirected=True, generator=gen(0, device))
+    assert out.tolist() == [[0, 2], [2, 0]]
     bip = torch.tensor([[0, 1], [0, 2]], device=device)
     out = negative_sampling(bip, (2, 3), 4, generator=gen(0, device))
     assert set(pairs(out.cpu())) == {(0, 1), (0, 2), (1, 0), (1, 1)}
@@ -151,12 +166,10 @@ def test_negative_sampling_near_complete(device, undirected):
         full = full[:, full[0] < full[1]]
     perm = torch.randperm(full.size(1), generator=gen(3))
     missing, kept = full[:, perm[:7].to(device)], full[:, perm[7:].to(device)]
-    out = negative_sampling(
-        kept, n, 7, force_undirected=undirected, generator=gen(4, device)
-    )
+    out = once(kept, n, 7, force_undirected=undirected, generator=gen(4, device))
     assert set(pairs(out.cpu())) == set(pairs(missing.cpu()))
     with pytest.raises(ValueError, match='than the 7 non-edges'):
-        negative_sampling(kept, n, 8, force_undirected=undirected)
+        once(kept, n, 8, force_undirected=undirected)
 
 
 @pytest.mark.parametrize('device', DEVICES)
@@ -164,9 +177,7 @@ def test_negative_sampling_near_complete(device, undirected):
 def test_negative_sampling_huge_sparse(device, undirected):
     n, e = 10**6, 2 * 10**4
     edge_index = torch.randint(0, n, (2, e), generator=gen(0)).to(device)
-    out = negative_sampling(
-        edge_index, n, force_undirected=undirected, generator=gen(1, device)
-    )
+    out = once(edge_index, n, e, force_undirected=undirected, generator=gen(1, device))
     assert out.size() == (2, e) and out.device.type == device
     row, col = edge_index
     if undirected:
@@ -194,7 +205,7 @@ def test_negative_sampling_uniform_sparse_path(mode):
     counts = torch.zeros(len(oracle))
     g, draws = gen(0), 800
     for _ in range(draws):
-        out = negative_sampling(
+        out = once(
             ring, num_nodes, 25, force_undirected=mode == 'undirected', generator=g
         )
         counts[[index[p] for p in pairs(out)]] += 1
@@ -214,11 +225,7 @@ def test_negative_sampling_uniform_dense_path(undirected):
     picked, first = torch.zeros(len(oracle)), torch.zeros(len(oracle))
     g, draws, k = gen(1), 1000, len(oracle) // 2
     for _ in range(draws):
-        out = pairs(
-            negative_sampling(
-                edge_index, n, k, force_undirected=undirected, generator=g
-            )
-        )
+        out = pairs(once(edge_index, n, k, force_undirected=undirected, generator=g))
         picked[[index[p] for p in out]] += 1
         first[index[out[0]]] += 1
     p = k / len(oracle)
@@ -271,18 +278,16 @@ BAD_INPUTS = [
     (dict(edge_index=EDGE, num_nodes=2**40), "'num_nodes' is too large"),
     (dict(edge_index=EDGE, num_neg_samples=-1), "'num_neg_samples' must be a non-neg"),
     (
-        dict(edge_index=EDGE, num_neg_samples=1.5),
-        "'num_neg_samples' must be an integer",
+        dict(edge_index=EDGE, num_neg_samples=float('nan')),
+        "'num_neg_samples' must be a non-negative integer or ratio",
     ),
+    (dict(edge_index=EDGE, num_neg_samples='2'), "'num_neg_samples' must be a non-neg"),
+    (dict(edge_index=EDGE, method='exact'), "'method' must be 'sparse' or 'dense'"),
     (
         dict(edge_index=EDGE, num_neg_samples=True),
         "'num_neg_samples' must be an integer",
     ),
     (dict(edge_index=EDGE, num_neg_samples=5), "'num_neg_samples' asks for more"),
-    (
-        dict(edge_index=EDGE, num_nodes=(2, 3), force_undirected=True),
-        "'force_undirected' is not supported",
-    ),
 ]
 
 
@@ -314,7 +319,9 @@ def test_structured_negative_sampling_properties(graph, loops, seed):
         i: {k for k in range(n) if (i, k) not in edges and (loops or k != i)}
         for i in range(n)
     }
-    if any(not allowed[i] for i in edge_index[0].tolist()):
+    feasible = all(allowed[i] for i in edge_index[0].tolist())
+    assert structured_negative_sampling_feasible(edge_index, n, loops) == feasible
+    if not feasible:
         with pytest.raises(ValueError, match="'edge_index' has a source node linked"):
             structured_negative_sampling(edge_index, n, contains_neg_self_loops=loops)
         return
@@ -328,14 +335,18 @@ def test_structured_negative_sampling_properties(graph, loops, seed):
 @pytest.mark.parametrize('device', DEVICES)
 def test_structured_negative_sampling_exact(device):
     edge_index = torch.tensor([[0, 0, 1, 2], [1, 2, 2, 0]], device=device)
-    i, j, k = structured_negative_sampling(edge_index, 4, generator=gen(0, device))
+    i, j, k = structured_negative_sampling(
+        edge_index, 4, False, generator=gen(0, device)
+    )
     assert k.device.type == device
     assert k[:2].tolist() == [3, 3] and k[2] in (0, 3) and k[3] in (1, 3)
     star = torch.tensor([[0, 0], [1, 2]], device=device)
-    _, _, k = structured_negative_sampling(star, 3, contains_neg_self_loops=True)
+    _, _, k = structured_negative_sampling(star, 3)  # PyG's default: k = i allowed
     assert k.tolist() == [0, 0]
+    assert structured_negative_sampling_feasible(star, 3)
+    assert not structured_negative_sampling_feasible(star, 3, False)
     with pytest.raises(ValueError, match='(got node 0)'):
-        structured_negative_sampling(star, 3)
+        structured_negative_sampling(star, 3, contains_neg_self_loops=False)
     empty = torch.empty(2, 0, dtype=torch.long, device=device)
     assert all(t.numel() == 0 for t in structured_negative_sampling(empty, 3))
 
@@ -343,12 +354,12 @@ def test_structured_negative_sampling_exact(device):
 def test_structured_negative_sampling_uniform_and_seeded():
     n = 12
     edge_index = torch.tensor([[0] * 400 + [5], [1] * 400 + [6]])
-    _, _, k = structured_negative_sampling(edge_index, n, generator=gen(0))
+    _, _, k = structured_negative_sampling(edge_index, n, False, generator=gen(0))
     counts = torch.bincount(k[:400], minlength=n)[2:]  # k is never 0 or 1
     assert counts.sum() == 400
     ok, stat = chi2_ok(counts, 400 / (n - 2))
     assert ok, stat
-    _, _, k2 = structured_negative_sampling(edge_index, n, generator=gen(0))
+    _, _, k2 = structured_negative_sampling(edge_index, n, False, generator=gen(0))
     assert torch.equal(k, k2)
 
 
@@ -408,6 +419,8 @@ def test_batched_negative_sampling_properties(data, count, seed):
         )
         oracles.append({(u + src_off, v + dst_off) for u, v in oracle})
         expected.append(int(mask.sum()) if count is None else count)
+        if mode == 'undirected':
+            expected[-1] //= 2  # pairs, each returned in both directions
         src_off, dst_off = src_off + a, dst_off + b
     kwargs = dict(force_undirected=mode == 'undirected', generator=gen(seed))
     if any(e > len(o) for e, o in zip(expected, oracles)):
@@ -415,12 +428,16 @@ def test_batched_negative_sampling_properties(data, count, seed):
             batched_negative_sampling(edge_index, batch, count, **kwargs)
         return
     out = batched_negative_sampling(edge_index, batch, count, **kwargs)
-    assert out.size(1) == sum(expected)
+    width = 2 if mode == 'undirected' else 1
+    assert out.size(1) == width * sum(expected)
     start = 0
     for e, oracle in zip(expected, oracles):
-        got = pairs(out[:, start : start + e])
+        block = out[:, start : start + width * e]
+        got = pairs(block[:, :e])
         assert len(set(got)) == e and set(got) <= oracle
-        start += e
+        if mode == 'undirected':
+            assert torch.equal(block[:, e:], block[:, :e].flip(0))
+        start += width * e
 
 
 @pytest.mark.parametrize('device', DEVICES)
@@ -459,12 +476,14 @@ def test_batched_negative_sampling_uniform(undirected):
     index = {p: t for t, p in enumerate(oracle)}
     counts = torch.zeros(2, len(oracle))
     g, draws = gen(2), 150
+    width = 2 if undirected else 1
     for _ in range(draws):
         out = batched_negative_sampling(
-            edge_index, batch, 20, force_undirected=undirected, generator=g
+            edge_index, batch, 20 * width, force_undirected=undirected, generator=g
         )
         for graph in range(2):
-            local = pairs(out[:, 20 * graph : 20 * (graph + 1)] - n * graph)
+            start = 20 * width * graph
+            local = pairs(out[:, start : start + 20] - n * graph)
             counts[graph, [index[p] for p in local]] += 1
     for graph in range(2):
         ok, stat = chi2_ok(counts[graph], draws * 20 / len(oracle))
@@ -483,7 +502,7 @@ BAD_BATCHES = [
     (dict(edge_index=torch.tensor([[0], [2]])), "'edge_index' must not contain edges"),
     (dict(num_neg_samples=2), "'num_neg_samples' asks for 2 negative pairs in graph 0"),
     (dict(num_neg_samples=-2), "'num_neg_samples' must be a non-negative"),
-    (dict(batch=(BATCH, BATCH), force_undirected=True), "'force_undirected' is not"),
+    (dict(method='exact'), "'method' must be 'sparse' or 'dense'"),
 ]
 
 
@@ -495,3 +514,100 @@ def test_batched_negative_sampling_bad_input(kwargs, msg):
         batched_negative_sampling(**args)
     with pytest.raises(TypeError, match="'batch' must be a torch.Tensor"):
         batched_negative_sampling(args['edge_index'], [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize(
+    'count,expected', [(None, 4), (0.5, 2), (0.74, 2), (1.75, 7), (3, 3), (0.0, 0)]
+)
+def test_negative_sampling_ratio_count(count, expected):
+    # PyG's rule: a float r asks for int(r * num_edges) columns.
+    edge_index = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+    out = negative_sampling(edge_index, 6, count, generator=gen(0))
+    assert out.size() == (2, expected)
+    assert set(pairs(out)) <= free_pairs(edge_index, 6)
+
+
+@pytest.mark.parametrize('count,columns', [(None, 4), (5, 4), (1, 0), (1.5, 6)])
+def test_negative_sampling_force_undirected_layout(count, columns):
+    # count // 2 unordered pairs, returned in both directions (PyG).
+    edge_index = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
+    out = negative_sampling(
+        edge_index, 5, count, force_undirected=True, generator=gen(3)
+    )
+    assert out.size() == (2, columns)
+    half = columns // 2
+    assert torch.equal(out[:, half:], out[:, :half].flip(0))
+    assert bool((out[0, :half] < out[1, :half]).all())
+    assert set(pairs(out[:, :half])) <= free_pairs(edge_index, 5, undirected=True)
+    assert len(set(pairs(out))) == columns
+
+
+def test_negative_sampling_bipartite_ignores_force_undirected():
+    edge_index = torch.tensor([[0, 1], [1, 2]])
+    with pytest.warns(UserWarning, match="'force_undirected' is ignored"):
+        out = negative_sampling(edge_index, (2, 3), 3, force_undirected=True)
+    assert out.size() == (2, 3)
+    assert set(pairs(out)) <= free_pairs(edge_index, 2, 3)
+
+
+@pytest.mark.parametrize('method', ['sparse', 'dense'])
+def test_negative_sampling_method_is_exact(method):
+    edge_index = torch.tensor([[0, 1, 2], [1, 2, 0]])
+    a = negative_sampling(edge_index, 3, 3, method, generator=gen(0))
+    b = negative_sampling(edge_index, 3, 3, 'sparse', generator=gen(0))
+    assert torch.equal(a, b)
+    assert set(pairs(a)) == {(1, 0), (2, 1), (0, 2)}
+
+
+def test_batched_negative_sampling_ratio_count():
+    edge_index = torch.tensor([[0, 1, 2, 4, 5], [1, 2, 3, 5, 6]])
+    batch = torch.tensor([0, 0, 0, 0, 1, 1, 1])
+    out = batched_negative_sampling(edge_index, batch, 1.5, generator=gen(0))
+    group = batch[out[0]]
+    assert group.tolist() == [0] * 4 + [1] * 3  # int(1.5 * 3), int(1.5 * 2)
+    assert bool((group == batch[out[1]]).all())
+
+
+LOW_MEMORY_SCRIPT = """
+import resource, torch
+from gvae_ext.link.negative import (
+    batched_negative_sampling, negative_sampling,
+    structured_negative_sampling, structured_negative_sampling_feasible,
+)
+n = 10**9
+edge_index = torch.tensor([[5, 5, 9], [7, 8, 5]])
+g = torch.Generator().manual_seed(0)
+torch.empty(2**27, dtype=torch.uint8)  # warm up the allocator first
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+used = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()
+# 1 GiB above the current footprint: far below the 8 GB an [N] int64 needs.
+resource.setrlimit(resource.RLIMIT_AS, (used + 2**30, hard))
+i, j, k = structured_negative_sampling(edge_index, n, False, generator=g)
+assert k.size() == (3,) and bool((k != i).all())
+assert structured_negative_sampling_feasible(edge_index, n, False)
+assert negative_sampling(edge_index, n, 6, force_undirected=True).size() == (2, 6)
+batch = torch.zeros(16, dtype=torch.long)
+assert batched_negative_sampling(edge_index, batch, 3).size() == (2, 3)
+try:
+    torch.empty(n, dtype=torch.long)
+except RuntimeError:
+    print('limited')
+"""
+
+
+def test_samplers_memory_is_o_of_edges():
+    # One run under an address-space limit that an O(num_nodes) tensor breaks.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        [sys.executable, '-c', LOW_MEMORY_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == 'limited'

@@ -392,8 +392,10 @@ def test_constructor_errors(kwargs, match):
 
 
 def test_constructor_type_errors():
-    with pytest.raises(TypeError, match="'encoder' must be a torch.nn.Module"):
-        GAE(lambda x: x)
+    with pytest.raises(TypeError, match="'encoder' must be callable"):
+        GAE(3)
+    with pytest.raises(TypeError, match="'decoder' must be callable"):
+        GAE(Identity(), 'inner')
     with pytest.raises(TypeError, match="'generator' must be a torch.Generator"):
         GAE(Identity(), generator=0)
 
