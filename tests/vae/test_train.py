@@ -211,13 +211,14 @@ def test_checkpoint_errors(tmp_path):
         save_dense_vae(model, tmp_path / 'm.pt', config=[1])
     with pytest.raises(TypeError, match="'model' must be a DenseVAE"):
         save_dense_vae(torch.nn.Linear(2, 2), tmp_path / 'm.pt')
-    with pytest.raises(ValueError, match="'checkpoint' does not name a file"):
+    with pytest.raises(ValueError, match="'checkpoint' does not name a checkpoint"):
         load_dense_vae(tmp_path / 'missing.pt')
     (tmp_path / 'junk.pt').write_bytes(b'junk')
-    with pytest.raises(ValueError, match="'checkpoint' .*junk.pt' could not be read"):
+    bad = "'checkpoint' .*junk.pt' is not a valid gvae_ext DenseVAE checkpoint"
+    with pytest.raises(ValueError, match=bad):
         load_dense_vae(tmp_path / 'junk.pt')
     torch.save({'format': 'other'}, tmp_path / 'other.pt')
-    with pytest.raises(ValueError, match='is not a gvae_ext DenseVAE checkpoint'):
+    with pytest.raises(ValueError, match="is not a valid gvae_ext DenseVAE .*'other'"):
         score_dense_vae(tmp_path / 'other.pt', 'digits')
     save_dense_vae(model, tmp_path / 'm.pt')
     with pytest.raises(ValueError, match="'dataset_or_path' must be a string"):
