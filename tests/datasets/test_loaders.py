@@ -495,3 +495,20 @@ def test_load_planetoid_matches_pyg_reader(tmp_path):
     for key in ('x', 'edge_index', 'y', 'train_mask', 'val_mask', 'test_mask'):
         assert torch.equal(ours[key], pyg[key]), key
     assert not (root / 'Cora' / 'processed').exists()  # nothing written
+
+
+def test_read_edgelist_mixed_ids_with_features_raise(tmp_path):
+    """One typo'd id must not silently renumber the feature rows."""
+    import numpy as np
+
+    from gvae_ext.datasets import read_edgelist
+
+    path = tmp_path / 'g.txt'
+    path.write_text('0 1\n1 2\n2 x3\n3 0\n')
+    np.save(tmp_path / 'x.npy', np.eye(4, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"g\.txt, line 3: node id 'x3' is not an"):
+        read_edgelist(path, tmp_path / 'x.npy')
+    # All-string ids still follow first appearance, as documented.
+    path.write_text('a b\nb c\nc d\n')
+    data = read_edgelist(path, tmp_path / 'x.npy')
+    assert data.node_ids == ['a', 'b', 'c', 'd']
