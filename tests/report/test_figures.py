@@ -290,7 +290,9 @@ def test_plot_training_curves_marks_the_reported_epoch(tmp_path, monkeypatch):
         (mark,) = [ln for ln in ax.lines if ln.get_label().startswith('reported')]
         assert mark.get_label() == 'reported model (epoch 3)'
         assert list(mark.get_xdata()) == [3.0, 3.0]
-    with pytest.raises(ValueError, match=r"'reported_epoch' must be one of .*\(got 9\)"):
+    with pytest.raises(
+        ValueError, match=r"'reported_epoch' must be one of .*\(got 9\)"
+    ):
         plot_training_curves(_history(5), tmp_path / 'u.png', reported_epoch=9)
     assert not (tmp_path / 'u.png').exists()
 

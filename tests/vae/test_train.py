@@ -249,3 +249,14 @@ def test_fit_dense_vae_mnist_files(tmp_path):
     # 10 test images -> one pair of rows; images are 4 x 3 pixels, x4.
     height, width = _png_size(summary['files']['plots'][0])
     assert (height, width) == (4 * (2 * 5 + 1), 4 * (10 * 4 + 1))
+
+
+def test_train_dense_vae_float64_and_empty():
+    """float64 data is cast to the model's dtype; an empty table raises."""
+    torch.manual_seed(0)
+    model = DenseVAE(4, 3, 2, likelihood='gaussian')
+    x = torch.randn(10, 4, dtype=torch.float64)
+    train_dense_vae(model, x, epochs=1, progress=False)
+    assert model.reconstruct(x).dtype == torch.float32
+    with pytest.raises(ValueError, match=r"'train' must hold at least one sample"):
+        train_dense_vae(model, torch.zeros(0, 4), epochs=1, progress=False)
