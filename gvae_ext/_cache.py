@@ -1,12 +1,17 @@
 r"""A small LRU cache keyed on a tensor's identity and version (private).
 
-:class:`TensorCache` is re-exported by :mod:`gvae_ext.sparse`.
+:class:`TensorCache` is re-exported by :mod:`gvae_ext.sparse`. Every instance
+is registered (weakly), so :func:`clear_all_caches` empties all of them:
+the caches cannot see a change made to a tensor's memory behind autograd's
+back (through a shared numpy array or :obj:`.data`), and clearing them is the
+documented remedy (:func:`gvae_ext.sparse.clear_cache`).
 """
 
 import functools
 import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, Optional
+from collections.abc import Hashable
+from typing import Any, Callable, Optional
 
 from torch import Tensor
 
@@ -43,10 +48,13 @@ class TensorCache:
         self._entries: OrderedDict = OrderedDict()
         self.hits = 0
         self.misses = 0
+        _REGISTRY.add(self)
 
     def get(self, tensor: Tensor, key: Hashable, build: Callable[[], Any]) -> Any:
-        r"""Return the cached value for :obj:`(tensor, key)`, calling
-        :obj:`build()` and storing its result on a miss."""
+        r"""Return the cached value for :obj:`(tensor, key)`.
+
+        On a miss :obj:`build()` is called and its result stored.
+        """
         version = _version(tensor)
         full_key = (id(tensor), key)
         entry = self._entries.get(full_key)
@@ -67,6 +75,7 @@ class TensorCache:
         return value
 
     def clear(self) -> None:
+        r"""Drop every entry."""
         self._entries.clear()
 
     def __len__(self) -> int:
@@ -80,6 +89,10 @@ class TensorCache:
             'misses': 0,
         }
 
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        _REGISTRY.add(self)
+
     def __deepcopy__(self, memo) -> 'TensorCache':
         return TensorCache(self.maxsize)
 
@@ -90,4 +103,20 @@ class TensorCache:
         )
 
 
-__all__ = ['TensorCache']
+_REGISTRY: 'weakref.WeakSet[TensorCache]' = weakref.WeakSet()
+
+
+def clear_all_caches() -> int:
+    r"""Empty every :class:`TensorCache` in the process.
+
+    Returns:
+        The number of entries dropped.
+    """
+    dropped = 0
+    for cache in list(_REGISTRY):
+        dropped += len(cache)
+        cache.clear()
+    return dropped
+
+
+__all__ = ['TensorCache', 'clear_all_caches']

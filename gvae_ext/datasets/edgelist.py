@@ -4,7 +4,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -30,12 +30,15 @@ def _check_path(path, name: str) -> Path:
 
 
 def _read_pairs(path: Path):
-    r"""The node-id tokens of each edge, in file order, with the line numbers
-    of the first data line, of self-loops and of lines with extra columns."""
-    tokens: List[str] = []
+    r"""The node-id tokens of each edge, in file order, and line numbers.
+
+    The line numbers are those of the first data line, of self-loops and of
+    lines with extra columns.
+    """
+    tokens: list[str] = []
     first_line = None
-    loops: List[int] = []
-    extra: List[int] = []
+    loops: list[int] = []
+    extra: list[int] = []
     try:
         with path.open(encoding='utf-8') as f:
             for lineno, raw in enumerate(f, 1):
@@ -57,6 +60,16 @@ def _read_pairs(path: Path):
     except UnicodeDecodeError as err:
         raise ValueError(f'{path}: not a UTF-8 text file (got {err.reason})') from err
     return tokens, first_line, loops, extra
+
+
+def _line_of(path: Path, token: str) -> int:
+    r"""The number of the first data line holding the node id :obj:`token`."""
+    with path.open(encoding='utf-8') as f:
+        for lineno, raw in enumerate(f, 1):
+            fields = _SEP.split(raw.split('#', 1)[0].strip())
+            if token in fields[:2]:
+                return lineno
+    return 0
 
 
 def _load_features(path) -> Tensor:
@@ -108,7 +121,9 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
       appearance in the file (reading each line left to right), and
       ``data.node_ids`` maps back: a ``LongTensor`` of the original integer
       ids, or a list of the original strings. The rows of ``features`` then
-      follow that order.
+      follow that order. With ``features``, ids that are partly integers and
+      partly not raise :class:`ValueError` naming the line, rather than
+      silently switching from matching rows by id to first appearance.
 
     Args:
         path (str or os.PathLike): The edge-list file.
@@ -149,6 +164,14 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
             f'not integers); comment it out with # (got {tokens[:2]})'
         )
 
+    if features is not None and any(is_int.values()) and not all(is_int.values()):
+        # Mixed ids would silently change which feature row a node gets.
+        token = next(t for t in tokens if not is_int[t])
+        raise ValueError(
+            f'{path}, line {_line_of(path, token)}: node id {token!r} is not an '
+            "integer, but the other ids are and 'features' is given, so "
+            f'rows are matched by id (got {token!r})'
+        )
     x = None if features is None else _load_features(features)
     node_ids = None
     if all(is_int.values()):

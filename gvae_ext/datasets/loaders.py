@@ -5,7 +5,7 @@ import os
 import warnings
 from numbers import Integral
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -22,6 +22,7 @@ from gvae_ext.datasets._graph import (
 )
 from gvae_ext.datasets.cora import load_cora
 from gvae_ext.datasets.edgelist import read_edgelist
+from gvae_ext.datasets.planetoid import read_planetoid
 
 PathLike = Union[str, 'os.PathLike[str]']
 
@@ -29,20 +30,22 @@ SPEC_FORMS = "'cora', 'planetoid:NAME' (with 'root') or 'edgelist:PATH'"
 _PLANETOID_PARTS = ('x', 'tx', 'allx', 'y', 'ty', 'ally', 'graph', 'test.index')
 
 
-def planetoid_raw_files(name: str) -> List[str]:
+def planetoid_raw_files(name: str) -> list[str]:
     r"""The raw file names PyG's ``Planetoid`` reads for dataset ``name``."""
     return [f'ind.{name.lower()}.{part}' for part in _PLANETOID_PARTS]
 
 
 def load_planetoid(root: PathLike, name: str) -> Data:
-    r"""A Planetoid graph (Cora, CiteSeer, PubMed) loaded by PyG's
-    :class:`~torch_geometric.datasets.Planetoid` from raw files already on
-    disk; nothing is downloaded.
+    r"""A Planetoid graph (Cora, CiteSeer, PubMed) read from its raw files.
 
     The raw files (``ind.<name>.x``, ``tx``, ``allx``, ``y``, ``ty``,
-    ``ally``, ``graph``, ``test.index``) must sit in ``root/name/raw/``; PyG
-    writes its processed copy to ``root/name/processed/``, so ``root`` must be
-    writable.
+    ``ally``, ``graph``, ``test.index``) must sit in ``root/name/raw/``;
+    nothing is downloaded and nothing is written. They are parsed by
+    :func:`gvae_ext.datasets.planetoid.read_planetoid` with a restricted
+    unpickler that only rebuilds arrays, so a file carrying code is refused
+    rather than run; PyG's pickled cache ``root/name/processed/`` is never
+    read. The result equals PyG's ``Planetoid(root, name)[0]`` (``x``
+    ``[N, F]``, ``edge_index`` ``[2, E]``, ``y`` and the split masks).
 
     Args:
         root (str or os.PathLike): The dataset root folder.
@@ -68,9 +71,7 @@ def load_planetoid(root: PathLike, name: str) -> Data:
             f'ind.{name.lower()}.{{{", ".join(_PLANETOID_PARTS)}}} in {raw_dir}; '
             f'nothing is downloaded (got {got})'
         )
-    from torch_geometric.datasets import Planetoid
-
-    return Planetoid(str(root), name)[0]
+    return read_planetoid(str(raw_dir), name)
 
 
 def load_dataset(
@@ -190,8 +191,9 @@ def load_networkx(graph, features=None) -> Data:
 
 
 def from_data(data: Data) -> Data:
-    r"""Check a user's PyG :class:`Data` and return a shallow copy ready for
-    the autoencoders; ``data`` itself is not modified.
+    r"""Check a user's PyG :class:`Data`; return a copy for the autoencoders.
+
+    The copy is shallow; ``data`` itself is not modified.
 
     ``edge_index`` and (when present) ``x`` are validated. A missing ``x``
     becomes the sparse identity (:func:`identity_features`). An

@@ -1,14 +1,15 @@
 r"""The figures of :mod:`gvae_ext.report` (matplotlib imported lazily)."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Union
 
 import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_generator, check_tensor
+from gvae_ext._io import atomic_write
 from gvae_ext.link.metrics import link_auc_ap
 from gvae_ext.report.curves import pr_curve_points, roc_curve_points
 
@@ -32,9 +33,11 @@ def _figure(width: float, height: float, ncols: int = 1):
 
 
 def _save(fig, path: PathLike) -> Path:
+    r"""Write the figure atomically; the format follows the suffix."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    fmt = path.suffix.lstrip('.').lower() or 'png'
+    atomic_write(path, lambda f: fig.savefig(f, format=fmt))
     return path
 
 
@@ -43,11 +46,13 @@ def plot_roc_pr(
     neg_pred: Tensor,
     path: PathLike,
     title: Optional[str] = None,
+    split: str = 'test',
 ) -> Path:
     r"""Draw the ROC and precision-recall curves side by side.
 
     The legends carry the ROC AUC and the average precision
-    (:func:`gvae_ext.link.metrics.link_auc_ap`).
+    (:func:`gvae_ext.link.metrics.link_auc_ap`); both panel titles and the
+    figure title name the set the scores come from (:obj:`split`).
 
     Args:
         pos_pred (torch.Tensor): Scores (logits or probabilities) of the
@@ -56,10 +61,15 @@ def plot_roc_pr(
             :obj:`[num_neg]`.
         path (str or os.PathLike): The image file to write (the format
             follows the suffix, e.g. :obj:`.png`).
-        title (str, optional): A title over both panels. (default: :obj:`None`)
+        title (str, optional): A title over both panels.
+            (default: :obj:`'Link prediction, <split> set (...)'`)
+        split (str, optional): The set the pairs come from, e.g.
+            :obj:`'test'` or :obj:`'validation'`. (default: :obj:`'test'`)
 
     :rtype: :class:`pathlib.Path`
     """
+    if not isinstance(split, str) or not split:
+        raise ValueError(f"'split' must be a non-empty string (got {split!r})")
     auc, ap = (float(v) for v in link_auc_ap(pos_pred, neg_pred))
     fpr, tpr = (t.cpu().numpy() for t in roc_curve_points(pos_pred, neg_pred))
     precision, recall = (t.cpu().numpy() for t in pr_curve_points(pos_pred, neg_pred))
@@ -69,7 +79,7 @@ def plot_roc_pr(
     ax_roc.plot(fpr, tpr, color='C0', lw=1.8, label=f'model (AUC = {auc:.4f})')
     ax_roc.plot([0, 1], [0, 1], color='grey', ls='--', lw=1, label='random (0.5)')
     ax_roc.set(xlabel='False positive rate', ylabel='True positive rate')
-    ax_roc.set_title('ROC curve')
+    ax_roc.set_title(f'ROC curve ({split} set)')
     ax_pr.step(
         recall,
         precision,
@@ -80,14 +90,15 @@ def plot_roc_pr(
     )
     ax_pr.axhline(base, color='grey', ls='--', lw=1, label=f'random ({base:.2f})')
     ax_pr.set(xlabel='Recall', ylabel='Precision')
-    ax_pr.set_title('Precision-recall curve')
+    ax_pr.set_title(f'Precision-recall curve ({split} set)')
     for ax in (ax_roc, ax_pr):
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.grid(alpha=0.3)
         ax.legend(loc='lower right' if ax is ax_roc else 'lower left')
     n_pos, n_neg = pos_pred.numel(), neg_pred.numel()
-    fig.suptitle(title or f'Link prediction ({n_pos} positive, {n_neg} negative pairs)')
+    default = f'Link prediction, {split} set ({n_pos} positive, {n_neg} negative pairs)'
+    fig.suptitle(title or default)
     return _save(fig, path)
 
 
@@ -101,20 +112,8 @@ def _history_column(history: Mapping[str, Sequence[float]], key: str, length: in
     return values
 
 
-def plot_training_curves(
-    history: Mapping[str, Sequence[float]], path: PathLike
-) -> Path:
-    r"""Draw the training loss and the validation AUC/AP per epoch.
-
-    Args:
-        history (dict): Lists keyed :obj:`'loss'` (required), :obj:`'epoch'`
-            (default: :obj:`1, 2, ...`), :obj:`'val_auc'` and
-            :obj:`'val_ap'` (each optional; NaN entries are left as gaps),
-            all of one length -- the :obj:`history` of a fit result.
-        path (str or os.PathLike): The image file to write.
-
-    :rtype: :class:`pathlib.Path`
-    """
+def _history_columns(history: Mapping[str, Sequence[float]]):
+    r"""Validate a fit history; return ``(epoch, loss, {val_key: values})``."""
     if not isinstance(history, Mapping):
         raise TypeError(
             f"'history' must be a dict of lists (got {type(history).__name__})"
@@ -135,6 +134,40 @@ def plot_training_curves(
         for k in ('val_auc', 'val_ap')
         if k in history
     }
+    return epoch, loss, val
+
+
+def plot_training_curves(
+    history: Mapping[str, Sequence[float]],
+    path: PathLike,
+    reported_epoch: Optional[int] = None,
+) -> Path:
+    r"""Draw the training loss and the validation AUC/AP per epoch.
+
+    A dashed vertical line in both panels marks :obj:`reported_epoch`, the
+    epoch of the model whose test metrics are reported (the last epoch, or
+    the best validation epoch under model selection).
+
+    Args:
+        history (dict): Lists keyed :obj:`'loss'` (required), :obj:`'epoch'`
+            (default: :obj:`1, 2, ...`), :obj:`'val_auc'` and
+            :obj:`'val_ap'` (each optional; NaN entries are left as gaps),
+            all of one length -- the :obj:`history` of a fit result.
+        path (str or os.PathLike): The image file to write.
+        reported_epoch (int, optional): The epoch of the reported model; it
+            must be one of the history's epochs. (default: :obj:`None`, no
+            mark)
+
+    :rtype: :class:`pathlib.Path`
+    """
+    epoch, loss, val = _history_columns(history)
+    if reported_epoch is not None and (
+        isinstance(reported_epoch, bool) or float(reported_epoch) not in epoch
+    ):
+        raise ValueError(
+            f"'reported_epoch' must be one of the history's epochs "
+            f'{int(epoch[0])}..{int(epoch[-1])} (got {reported_epoch!r})'
+        )
 
     fig, (ax_loss, ax_val) = _figure(10.0, 4.0, ncols=2)
     ax_loss.plot(epoch, loss, color='C3', lw=1.5, label='training loss')
@@ -150,6 +183,14 @@ def plot_training_curves(
     if not val:
         ax_val.text(0.5, 0.5, 'no validation metrics', ha='center', va='center')
     for ax in (ax_loss, ax_val):
+        if reported_epoch is not None:
+            ax.axvline(
+                float(reported_epoch),
+                color='black',
+                ls='--',
+                lw=1,
+                label=f'reported model (epoch {int(reported_epoch)})',
+            )
         ax.grid(alpha=0.3)
         if ax.lines:
             ax.legend(loc='best')
@@ -159,7 +200,7 @@ def plot_training_curves(
 
 def _project(
     z: Tensor, method: str, generator: Optional[torch.Generator]
-) -> Tuple[Tensor, Tuple[str, str]]:
+) -> tuple[Tensor, tuple[str, str]]:
     r"""2-D coordinates of the rows of ``z`` and the two axis labels."""
     z = z.detach().double()
     if method == 'pca':
@@ -290,7 +331,8 @@ def save_all_plots(
     history: Optional[Mapping[str, Sequence[float]]] = None,
     z: Optional[Tensor] = None,
     labels: Optional[Tensor] = None,
-) -> List[Path]:
+    reported_epoch: Optional[int] = None,
+) -> list[Path]:
     r"""Write ``roc_pr.png``, ``training.png`` and ``latent.png`` to a folder.
 
     Used by ``gvae-ext fit --plots DIR``. A plot whose inputs are :obj:`None`
@@ -298,16 +340,19 @@ def save_all_plots(
 
     Args:
         out_dir (str or os.PathLike): The folder to write to.
-        pos_pred (torch.Tensor, optional): Positive test scores, for
-            :func:`plot_roc_pr`. (default: :obj:`None`)
-        neg_pred (torch.Tensor, optional): Negative test scores.
-            (default: :obj:`None`)
+        pos_pred (torch.Tensor, optional): Positive *test* scores
+            :obj:`[num_pos]`, for :func:`plot_roc_pr` (titled as the test
+            set). (default: :obj:`None`)
+        neg_pred (torch.Tensor, optional): Negative test scores
+            :obj:`[num_neg]`. (default: :obj:`None`)
         history (dict, optional): Per-epoch lists, for
             :func:`plot_training_curves`. (default: :obj:`None`)
         z (torch.Tensor, optional): Node embeddings, for :func:`plot_latent`.
             (default: :obj:`None`)
         labels (torch.Tensor, optional): Node labels colouring the latent
             plot. (default: :obj:`None`)
+        reported_epoch (int, optional): The epoch of the reported model,
+            marked on the training curves. (default: :obj:`None`)
 
     Returns:
         The paths written, in the order above.
@@ -326,7 +371,9 @@ def save_all_plots(
     if pos_pred is not None:
         paths.append(plot_roc_pr(pos_pred, neg_pred, out_dir / 'roc_pr.png'))
     if history is not None:
-        paths.append(plot_training_curves(history, out_dir / 'training.png'))
+        paths.append(
+            plot_training_curves(history, out_dir / 'training.png', reported_epoch)
+        )
     if z is not None:
         paths.append(plot_latent(z, out_dir / 'latent.png', labels=labels))
     return paths

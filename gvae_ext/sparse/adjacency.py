@@ -14,6 +14,13 @@ operators of the last few graphs keyed on the *identity* and in-place
 *version* of the :obj:`edge_index` tensor, so calling a model every epoch with
 the same :obj:`edge_index` builds :math:`\hat{A}` exactly once.
 
+Changing a graph in place through torch (``edge_index[0, 0] = 3``) bumps the
+version and rebuilds the operator. A write that torch cannot see -- through a
+numpy array sharing the memory (:func:`torch.from_numpy`) or through
+:obj:`edge_index.data` / :obj:`x.data` -- keeps the cached operator of the old
+values; call :func:`clear_cache` after such a write (it empties every cache
+of the package, including the models' and objectives' own).
+
 Products use :mod:`torch.sparse` CSR tensors (CPU and CUDA) with that
 custom backward. A :class:`torch_sparse.SparseTensor` given by the user is
 multiplied with :func:`torch_sparse.matmul` while
@@ -29,7 +36,7 @@ import torch
 from torch import Tensor
 
 import gvae_ext.typing
-from gvae_ext._cache import TensorCache
+from gvae_ext._cache import TensorCache, clear_all_caches
 from gvae_ext._checks import check_edge_index, check_features, check_tensor
 from gvae_ext.sparse.csr import SPARSE_LAYOUTS as _SPARSE_LAYOUTS
 from gvae_ext.sparse.csr import SparseOperator, crow_indices, csr_tensor, to_csr
@@ -64,8 +71,8 @@ def normalized_adjacency(
             (default: :obj:`edge_index.max() + 1`)
         add_self_loops (bool, optional): Use :math:`A + I` rather than
             :math:`A` (whose own self-loops are then kept). (default: :obj:`True`)
-        dtype (torch.dtype, optional): The value type.
-            (default: :obj:`torch.get_default_dtype()`)
+        dtype (torch.dtype, optional): The value type, a floating-point
+            dtype. (default: :obj:`torch.get_default_dtype()`)
 
     :rtype: :class:`torch.Tensor` (sparse CSR) of shape
         :obj:`[num_nodes, num_nodes]`
@@ -82,6 +89,8 @@ def normalized_adjacency(
             "'num_nodes' must be given for an 'edge_index' without edges (got None)"
         )
     dtype = dtype or torch.get_default_dtype()
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"'dtype' must be a floating-point torch.dtype (got {dtype})")
     source, target = edge_index.long()
     ids = target * num_nodes + source
     if add_self_loops:
@@ -94,6 +103,22 @@ def normalized_adjacency(
     inv_sqrt = deg.pow(-0.5).masked_fill(deg == 0, 0.0)
     value = inv_sqrt[row] * inv_sqrt[col]
     return csr_tensor(crow_indices(row, num_nodes), col, value, (num_nodes, num_nodes))
+
+
+def clear_cache() -> int:
+    r"""Drop every cached operator, feature check and graph lookup.
+
+    The caches are keyed on a tensor's identity and in-place version; call
+    this after writing into an :obj:`edge_index` or :obj:`x` in a way torch
+    cannot track (shared numpy memory, :obj:`.data`).
+
+    Returns:
+        The number of entries dropped.
+
+    Examples:
+        >>> n = clear_cache()
+    """
+    return clear_all_caches()
 
 
 Adj = Union[Tensor, SparseTensor, SparseOperator]
@@ -120,7 +145,8 @@ def as_operator(adj: Adj, cache: Optional[TensorCache] = None) -> Any:
     check_tensor(adj, 'adj')
     if adj.layout not in _SPARSE_LAYOUTS:
         raise ValueError(
-            f"'adj' must be a sparse matrix or an 'edge_index' (got layout {adj.layout})"
+            "'adj' must be a sparse matrix or an 'edge_index' "
+            f'(got layout {adj.layout})'
         )
     cache = _DEFAULT_CACHE if cache is None else cache
     return cache.get(adj, ('operator',), lambda: SparseOperator(adj))
@@ -162,7 +188,8 @@ def adjacency_operator(
     :func:`normalized_adjacency` (once per tensor and version); a sparse
     matrix is taken as an already normalised adjacency and used as it is
     (one whose values require grad is multiplied with :func:`torch.sparse.mm`
-    so that they receive gradients). Either way the matrix must be :obj:`[num_nodes, num_nodes]`.
+    so that they receive gradients). Either way the matrix must be
+    :obj:`[num_nodes, num_nodes]`.
     """
     cache = _DEFAULT_CACHE if cache is None else cache
     if isinstance(edge_index, Tensor) and edge_index.layout == torch.strided:
@@ -223,6 +250,7 @@ def feature_operator(
 
 __all__ = [
     'SPARSE_FEATURE_DENSITY',
+    'clear_cache',
     'normalized_adjacency',
     'SparseOperator',
     'Adj',

@@ -12,6 +12,7 @@ from typing import Union
 
 import torch
 
+from gvae_ext._io import load_torch, save_torch
 from gvae_ext.train._run import build_model
 from gvae_ext.train.config import FitConfig
 
@@ -24,27 +25,60 @@ def save(
     config: FitConfig,
     in_channels: int,
 ) -> None:
-    r"""Write ``model`` (built from ``config``) to ``path``."""
+    r"""Write :obj:`model` (built from :obj:`config`) to :obj:`path`.
+
+    The file is written atomically (:func:`gvae_ext._io.save_torch`): a
+    failed write leaves an older checkpoint at :obj:`path` intact.
+
+    Args:
+        path (str or os.PathLike): The checkpoint file; its folder is created.
+        model (torch.nn.Module): The trained model.
+        config (FitConfig): The configuration the model was built from.
+        in_channels (int): The number of input features.
+    """
     payload = dict(
         format=FORMAT,
         config=dataclasses.asdict(config),
         in_channels=int(in_channels),
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
     )
-    torch.save(payload, path)
+    save_torch(path, payload)
 
 
 def load(path: Union[str, os.PathLike], map_location: str = 'cpu') -> torch.nn.Module:
-    r"""Restore a model written by :func:`save` (in eval mode)."""
-    if not os.path.isfile(path):
-        raise ValueError(f"'path' does not name a checkpoint file (got {str(path)!r})")
-    payload = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(payload, dict) or payload.get('format') != FORMAT:
+    r"""Restore a model written by :func:`save`, in evaluation mode.
+
+    The file is read with ``weights_only=True``, so loading runs no pickled
+    code.
+
+    Args:
+        path (str or os.PathLike): The checkpoint file.
+        map_location (str, optional): The device of the restored model.
+            (default: :obj:`'cpu'`)
+
+    Returns:
+        The model; :obj:`load(path).encode(x, edge_index)` gives the saved
+        model's outputs.
+
+    Raises:
+        ValueError: When :obj:`path` is missing, empty, truncated or not a
+            gvae_ext graph checkpoint.
+    """
+    payload = load_torch(path, 'path', 'graph', map_location)
+    name = os.fspath(path)
+    if payload.get('format') != FORMAT:
         raise ValueError(
-            f"'path' is not a gvae_ext graph checkpoint (got {str(path)!r})"
+            f"'path' {name!r} is not a valid gvae_ext graph checkpoint "
+            f'(got format {payload.get("format")!r})'
         )
-    config = FitConfig(**payload['config'])
-    config.device = str(map_location)
-    model = build_model(config, payload['in_channels'])
-    model.load_state_dict(payload['state_dict'])
+    try:
+        config = FitConfig(**payload['config'])
+        config.device = str(map_location)
+        model = build_model(config, payload['in_channels'])
+        model.load_state_dict(payload['state_dict'])
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        raise ValueError(
+            f"'path' {name!r} is not a valid gvae_ext graph checkpoint "
+            '(got missing or mismatched entries)'
+        ) from None
     return model.eval()

@@ -8,25 +8,29 @@ It is read back with ``weights_only=True``, so loading runs no pickled code.
 """
 
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional
 
-import torch
-
+from gvae_ext._io import load_torch, save_torch
 from gvae_ext.vae.model import DenseVAE
 
 FORMAT = 'gvae_ext.dense_vae/1'
 
 
 def save_dense_vae(
-    model: DenseVAE, path, config: Optional[Dict[str, Any]] = None
+    model: DenseVAE, path, config: Optional[dict[str, Any]] = None
 ) -> str:
-    r"""Write ``model`` and ``config`` to ``path``; return ``path``.
+    r"""Write ``model`` and ``config`` to ``path`` atomically.
+
+    A failed write leaves an older file at ``path`` intact.
 
     Args:
         model (DenseVAE): The model.
         path (str): The file to write (its folder is created).
         config (dict, optional): Plain values (numbers, strings, lists,
             dicts, :obj:`None`) stored alongside. (default: :obj:`None`)
+
+    Returns:
+        ``path`` as a string.
     """
     if not isinstance(model, DenseVAE):
         raise TypeError(f"'model' must be a DenseVAE (got {type(model).__name__})")
@@ -34,44 +38,64 @@ def save_dense_vae(
         raise ValueError(
             f"'config' must be a dict or None (got {type(config).__name__})"
         )
-    name = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(name))
-    os.makedirs(folder, exist_ok=True)
     payload = dict(
         format=FORMAT,
         hparams=model.hparams,
         config=dict(config or {}),
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
     )
-    torch.save(payload, name)
-    return name
+    return save_torch(path, payload)
 
 
-def read_dense_vae(path, map_location='cpu') -> Tuple[DenseVAE, Dict[str, Any]]:
-    r"""Return ``(model, config)`` from a checkpoint written by
-    :func:`save_dense_vae`; the model is in evaluation mode on
-    ``map_location``."""
+def read_dense_vae(path, map_location='cpu') -> tuple[DenseVAE, dict[str, Any]]:
+    r"""Read a checkpoint written by :func:`save_dense_vae`.
+
+    The file is read with ``weights_only=True``, so loading runs no pickled
+    code.
+
+    Args:
+        path (str or os.PathLike): The checkpoint file.
+        map_location (str or torch.device, optional): The model's device.
+            (default: :obj:`'cpu'`)
+
+    Returns:
+        ``(model, config)``: the model in evaluation mode and the stored
+        config dict.
+
+    Raises:
+        ValueError: When :obj:`path` is missing, empty, truncated or not a
+            gvae_ext DenseVAE checkpoint.
+    """
+    payload = load_torch(path, 'checkpoint', 'DenseVAE', map_location)
     name = os.fspath(path)
-    if not os.path.isfile(name):
-        raise ValueError(f"'checkpoint' does not name a file (got {name!r})")
-    try:
-        payload = torch.load(name, map_location=map_location, weights_only=True)
-    except Exception as err:  # pickle, zip and torch errors alike
+    if payload.get('format') != FORMAT:
         raise ValueError(
-            f"'checkpoint' {name!r} could not be read (got {type(err).__name__})"
-        ) from None
-    if not isinstance(payload, dict) or payload.get('format') != FORMAT:
-        raise ValueError(
-            f"'checkpoint' is not a gvae_ext DenseVAE checkpoint (got {name!r})"
+            f"'checkpoint' {name!r} is not a valid gvae_ext DenseVAE checkpoint "
+            f'(got format {payload.get("format")!r})'
         )
-    model = DenseVAE(**payload['hparams'])
-    model.load_state_dict(payload['state_dict'])
-    return model.to(map_location).eval(), payload['config']
+    try:
+        model = DenseVAE(**payload['hparams'])
+        model.load_state_dict(payload['state_dict'])
+        config = dict(payload['config'])
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        raise ValueError(
+            f"'checkpoint' {name!r} is not a valid gvae_ext DenseVAE checkpoint "
+            '(got missing or mismatched entries)'
+        ) from None
+    return model.to(map_location).eval(), config
 
 
 def load_dense_vae(path, map_location='cpu') -> DenseVAE:
-    r"""The model of a checkpoint written by :func:`save_dense_vae`, in
-    evaluation mode; its outputs equal those of the saved model."""
+    r"""The model of a checkpoint written by :func:`save_dense_vae`.
+
+    Args:
+        path (str or os.PathLike): The checkpoint file.
+        map_location (str or torch.device, optional): The model's device.
+            (default: :obj:`'cpu'`)
+
+    Returns:
+        The model in evaluation mode; its outputs equal the saved model's.
+    """
     return read_dense_vae(path, map_location)[0]
 
 

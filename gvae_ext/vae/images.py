@@ -8,12 +8,14 @@ dependency; the files open in any viewer.
 import os
 import struct
 import zlib
-from typing import List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Optional
 
 import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_positive_int, check_tensor
+from gvae_ext._io import atomic_write
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
@@ -50,16 +52,20 @@ def write_png(path, image: Tensor) -> None:
     # Each scanline starts with filter type 0 (none).
     raw = b''.join(b'\x00' + pixels[r].tobytes() for r in range(height))
     header = struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0)
-    with open(os.fspath(path), 'wb') as f:
-        f.write(_PNG_SIGNATURE)
-        f.write(_chunk(b'IHDR', header))
-        f.write(_chunk(b'IDAT', zlib.compress(raw, 9)))
-        f.write(_chunk(b'IEND', b''))
+    png = b''.join(
+        [
+            _PNG_SIGNATURE,
+            _chunk(b'IHDR', header),
+            _chunk(b'IDAT', zlib.compress(raw, 9)),
+            _chunk(b'IEND', b''),
+        ]
+    )
+    atomic_write(path, lambda f: f.write(png))
 
 
 def make_grid(
     images: Tensor,
-    image_shape: Tuple[int, int],
+    image_shape: tuple[int, int],
     nrow: int = 10,
     padding: int = 1,
     scale: int = 1,
@@ -118,7 +124,8 @@ def save_image_grid(
 
 def interleave_rows(originals: Tensor, reconstructions: Tensor, nrow: int) -> Tensor:
     r"""Stack ``nrow`` originals, then their ``nrow`` reconstructions, and so on,
-    so that a grid with ``nrow`` columns shows each pair one above the other."""
+    so that a grid with ``nrow`` columns shows each pair one above the other.
+    """
     if originals.shape != reconstructions.shape:
         raise ValueError(
             "'originals' and 'reconstructions' must have the same shape "
@@ -144,7 +151,7 @@ def save_vae_plots(
     folder,
     generator: Optional[torch.Generator] = None,
     nrow: int = 10,
-) -> List[str]:
+) -> list[str]:
     r"""Write ``reconstructions.png`` (up to 4 rows of originals from ``x``,
     each over its reconstruction at :math:`z = \mu`) and ``samples.png``
     (``nrow x nrow`` decoder means of prior draws) to ``folder``.

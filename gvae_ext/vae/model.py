@@ -13,7 +13,8 @@ Likelihoods of :class:`DenseVAE`:
 """
 
 import math
-from typing import Dict, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Optional, Union
 
 import torch
 from torch import Tensor, nn
@@ -133,7 +134,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
                 self.decoder_logstd.zero_()
 
     @property
-    def hparams(self) -> Dict:
+    def hparams(self) -> dict:
         r"""The constructor arguments: ``DenseVAE(**model.hparams)`` rebuilds it."""
         return dict(
             in_channels=self.in_channels,
@@ -145,24 +146,43 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         )
 
     def check_input(self, x, name: str = 'x') -> Tensor:
-        r"""Validate ``x`` for this model (shape, dtype, finite, ``[0, 1]``
-        under the Bernoulli likelihood); raise :class:`ValueError` naming it."""
+        r"""Validate ``x`` ``[N, in_channels]`` for this model.
+
+        Checks the shape, a floating dtype, finite values and ``[0, 1]``
+        under the Bernoulli likelihood, raising :class:`ValueError` naming
+        ``name``; a floating dtype other than the model's is cast to it.
+
+        Args:
+            x (torch.Tensor): The samples ``[N, in_channels]``.
+            name (str, optional): The name used in errors.
+                (default: :obj:`'x'`)
+
+        Returns:
+            ``x`` in the model's dtype.
+        """
         unit = self.likelihood == 'bernoulli'
-        return check_samples(x, self.in_channels, unit_interval=unit, name=name)
+        x = check_samples(x, self.in_channels, unit_interval=unit, name=name)
+        dtype = next(self.parameters()).dtype
+        # float64 (or half) data from numpy/pandas: compute in the model's dtype.
+        return x if x.dtype == dtype else x.to(dtype)
 
     def encode_params(
         self, x: Tensor, validate_args: bool = True
-    ) -> Tuple[Tensor, Tensor]:
+    ) -> tuple[Tensor, Tensor]:
         r"""``(mu, logstd)`` of :math:`q(\mathbf{z}|\mathbf{x})`. ``validate_args=
-        False`` skips the input checks (which sync with the host)."""
-        h = self.encoder(self.check_input(x) if validate_args else x)
+        False`` skips the input checks (which sync with the host).
+        """
+        if validate_args:
+            x = self.check_input(x)
+        h = self.encoder(x)
         return self.mu_head(h), self.logstd_head(h)
 
     def reparametrize(
         self, mu: Tensor, logstd: Tensor, generator: Optional[torch.Generator] = None
     ) -> Tensor:
         r""":math:`\mu + \sigma\epsilon` in training mode, ``mu`` in evaluation
-        mode (as PyG's VGAE)."""
+        mode (as PyG's VGAE).
+        """
         if not self.training:
             return mu
         return reparameterize(mu, logstd, check_generator(generator))
@@ -171,7 +191,8 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
 
     def encode(self, x: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
         r"""Encode ``x`` ``[N, in_channels]`` to ``z`` ``[N, latent_channels]``,
-        storing ``mu``/``logstd`` for :meth:`kl_loss`."""
+        storing ``mu``/``logstd`` for :meth:`kl_loss`.
+        """
         self._mu, self._logstd = self.encode_params(x)
         return self.reparametrize(self._mu, self._logstd, generator)
 
@@ -203,7 +224,8 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
     ) -> Tensor:
         r"""Decode ``num_samples`` prior draws :math:`\mathbf{z} \sim
         \mathcal{N}(0, I)`: the decoder mean (``mean=True``) or a draw from
-        :math:`p(\mathbf{x}|\mathbf{z})`."""
+        :math:`p(\mathbf{x}|\mathbf{z})`.
+        """
         num_samples = check_positive_int(num_samples, 'num_samples')
         generator = check_generator(generator)
         weight = self.mu_head.weight

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from gvae_ext._checks import check_positive_int
+from gvae_ext._io import write_text
 from gvae_ext.vae.checkpoint import read_dense_vae
 from gvae_ext.vae.data import load_vae_dataset, read_table, standardize
 from gvae_ext.vae.model import DenseVAE
@@ -43,7 +44,7 @@ def anomaly_scores(
     """
     if not isinstance(model, DenseVAE):
         raise TypeError(f"'model' must be a DenseVAE (got {type(model).__name__})")
-    model.check_input(x)
+    x = model.check_input(x)
     batch_size = check_positive_int(batch_size, 'batch_size')
     was_training = model.training
     model.eval()
@@ -85,11 +86,16 @@ def score_dense_vae(
         checkpoint (str): The checkpoint file.
         dataset_or_path (str): What to score (see above).
         root (str, optional): The MNIST folder. (default: :obj:`None`)
-        out_csv (str, optional): Write ``index,score`` rows here.
-            (default: :obj:`None`)
+        out_csv (str, optional): Write ``index,score`` rows here
+            (atomically). (default: :obj:`None`)
         device (str, optional): Where to compute. (default: :obj:`'cpu'`)
 
     :rtype: :class:`torch.Tensor` ``[N]`` (on ``device``)
+
+    Raises:
+        ValueError: For an unreadable table, the wrong number of columns, or
+            rows whose score is not finite (values so far from the training
+            data that float32 overflows); nothing is written then.
     """
     if not isinstance(dataset_or_path, str):
         raise ValueError(
@@ -119,13 +125,17 @@ def score_dense_vae(
         )
     x = model.check_input(x.to(device), 'dataset_or_path')
     scores = anomaly_scores(model, x)
+    bad = torch.nonzero(~torch.isfinite(scores)).flatten()
+    if bad.numel():
+        raise ValueError(
+            f"'dataset_or_path' rows give non-finite scores: their values are too "
+            f'far from the training data for float32 (got {bad.numel()} of '
+            f'{scores.numel()} rows, first row {int(bad[0])}, largest |value| '
+            f'{float(x.abs().max()):.3g} after standardising)'
+        )
     if out_csv:
-        folder = os.path.dirname(os.path.abspath(out_csv))
-        os.makedirs(folder, exist_ok=True)
-        with open(out_csv, 'w') as f:
-            f.write('index,score\n')
-            for i, value in enumerate(scores.tolist()):
-                f.write(f'{i},{value!r}\n')
+        lines = [f'{i},{value!r}\n' for i, value in enumerate(scores.tolist())]
+        write_text(out_csv, 'index,score\n' + ''.join(lines))
     return scores
 
 

@@ -9,6 +9,13 @@ import torch
 from torch import Tensor
 
 
+def _number(cell: str) -> Optional[float]:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
 def _read_csv(path: str) -> np.ndarray:
     rows = []
     header_seen = False
@@ -16,16 +23,17 @@ def _read_csv(path: str) -> np.ndarray:
         for line_no, row in enumerate(csv.reader(f), start=1):
             if not row or all(not cell.strip() for cell in row):
                 continue
-            try:
-                rows.append([float(cell) for cell in row])
-            except ValueError:
-                if not rows and not header_seen:
-                    header_seen = True  # the first non-empty row is a header
+            values = [_number(cell) for cell in row]
+            if None in values:
+                if not rows and not header_seen and all(v is None for v in values):
+                    header_seen = True  # an all-text first row is a header
                     continue
                 raise ValueError(
                     f"CSV file '{path}' has a non-numeric value on line {line_no} "
+                    '(only a first row of text only is read as a header) '
                     f'(got {row!r})'
-                ) from None
+                )
+            rows.append(values)
             if len(rows[-1]) != len(rows[0]):
                 raise ValueError(
                     f"CSV file '{path}' has {len(rows[0])} columns but line "

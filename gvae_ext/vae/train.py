@@ -19,24 +19,25 @@ Defaults per dataset (:data:`DATASET_DEFAULTS`):
 """
 
 import copy
-import json
 import math
 import os
 import time
-from typing import Any, Dict, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Optional, Union
 
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
 from gvae_ext._checks import check_generator, check_positive_int, check_samples
+from gvae_ext._io import write_json
 from gvae_ext.vae.checkpoint import load_dense_vae, save_dense_vae
 from gvae_ext.vae.data import SPLIT_SEED, VAEData, load_vae_dataset
 from gvae_ext.vae.evaluate import evaluate_dense_vae, iw_log_likelihood
 from gvae_ext.vae.images import save_vae_plots
 from gvae_ext.vae.model import DenseVAE
 
-DATASET_DEFAULTS: Dict[str, Dict[str, Any]] = {
+DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     'digits': dict(hidden_channels=(256, 128), latent_channels=20, epochs=500),
     'mnist': dict(hidden_channels=(128, 32), latent_channels=20, epochs=20),
     'table': dict(hidden_channels=(128, 32), latent_channels=20, epochs=200),
@@ -67,7 +68,7 @@ def train_dense_vae(
     eval_every: int = 5,
     eval_samples: int = 8,
     progress: bool = False,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     r"""Train ``model`` in place with Adam on mini-batches of ``train``.
 
     With ``val``, the validation negative ELBO is computed every
@@ -77,9 +78,11 @@ def train_dense_vae(
     the latent noise. Returns ``{'history', 'best_epoch', 'val_nelbo'}``; the
     model is left in evaluation mode.
     """
-    model.check_input(train, 'train')
+    train = model.check_input(train, 'train')
+    if train.size(0) == 0:
+        raise ValueError("'train' must hold at least one sample (got 0 rows)")
     if val is not None:
-        model.check_input(val, 'val')
+        val = model.check_input(val, 'val')
     epochs = check_positive_int(epochs, 'epochs')
     batch_size = check_positive_int(batch_size, 'batch_size')
     eval_every = check_positive_int(eval_every, 'eval_every')
@@ -146,7 +149,7 @@ def fit_dense_vae(
     val_fraction: float = 0.1,
     eval_samples: int = 16,
     num_threads: Optional[int] = 1,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     r"""Train a :class:`DenseVAE` on ``dataset`` and report held-out metrics.
 
     Args:
@@ -238,7 +241,7 @@ def fit_dense_vae(
         test_terms = evaluate_dense_vae(
             model, test, num_samples=eval_samples, generator=_eval_generator(device, seed + 1)
         )  # fmt: skip
-        summary: Dict[str, Any] = dict(
+        summary: dict[str, Any] = dict(
             model='vae',
             dataset=spec,
             test_nelbo=test_terms['nelbo'],
@@ -267,7 +270,7 @@ def fit_dense_vae(
         num_test=test.size(0),
         config=config,
     )
-    files: Dict[str, Any] = {}
+    files: dict[str, Any] = {}
     if plots_dir:
         files['plots'] = save_vae_plots(
             model, test, data.image_shape, plots_dir, _eval_generator(device, seed + 3)
@@ -284,12 +287,9 @@ def fit_dense_vae(
     )  # fmt: skip
     summary['history'] = result['history']
     if json_path:
-        folder = os.path.dirname(os.path.abspath(json_path))
-        os.makedirs(folder, exist_ok=True)
         files['json'] = os.fspath(json_path)
         summary['files'] = files
-        with open(json_path, 'w') as f:
-            json.dump(summary, f, indent=2)
+        write_json(json_path, summary)
     summary['files'] = files
     return summary
 

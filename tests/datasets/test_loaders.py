@@ -446,3 +446,69 @@ def test_from_data_errors():
     loops = Data(edge_index=torch.tensor([[0, 1], [0, 1]]))
     with pytest.raises(ValueError, match=r"'data.edge_index' needs at least one edge"):
         from_data(loops)
+
+
+class _Plant:
+    """A pickle that, if ever unpickled, creates the file at ``path``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+def test_load_planetoid_never_reads_the_processed_cache(tmp_path):
+    """A planted processed/data.pt pickle is not run; the raw files are used."""
+    root = copy_cora_raw(tmp_path)
+    marker = tmp_path / 'ran'
+    processed = root / 'Cora' / 'processed'
+    processed.mkdir(parents=True)
+    for name in ('data.pt', 'pre_transform.pt', 'pre_filter.pt'):
+        torch.save(_Plant(marker), processed / name)
+    data = load_dataset('planetoid:Cora', root=root)
+    assert not marker.exists()
+    assert torch.equal(data.edge_index, load_cora().edge_index)
+
+
+def test_load_planetoid_refuses_code_in_raw_files(tmp_path):
+    """A raw ind.* file naming anything but arrays is refused, not run."""
+    import pickle
+
+    root = copy_cora_raw(tmp_path)
+    marker = tmp_path / 'ran'
+    with open(root / 'Cora' / 'raw' / 'ind.cora.graph', 'wb') as f:
+        pickle.dump(_Plant(marker), f)
+    with pytest.raises(ValueError, match=r"ind\.cora\.graph' is not a valid raw"):
+        load_dataset('planetoid:Cora', root=root)
+    assert not marker.exists()
+
+
+def test_load_planetoid_matches_pyg_reader(tmp_path):
+    """The safe reader gives exactly PyG's read_planetoid_data."""
+    from torch_geometric.io import read_planetoid_data
+
+    root = copy_cora_raw(tmp_path)
+    ours = load_dataset('planetoid:Cora', root=root)
+    # PyG unpickles freely: fine here, on the trusted files shipped for tests.
+    pyg = read_planetoid_data(str(root / 'Cora' / 'raw'), 'cora')
+    for key in ('x', 'edge_index', 'y', 'train_mask', 'val_mask', 'test_mask'):
+        assert torch.equal(ours[key], pyg[key]), key
+    assert not (root / 'Cora' / 'processed').exists()  # nothing written
+
+
+def test_read_edgelist_mixed_ids_with_features_raise(tmp_path):
+    """One typo'd id must not silently renumber the feature rows."""
+    import numpy as np
+
+    from gvae_ext.datasets import read_edgelist
+
+    path = tmp_path / 'g.txt'
+    path.write_text('0 1\n1 2\n2 x3\n3 0\n')
+    np.save(tmp_path / 'x.npy', np.eye(4, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"g\.txt, line 3: node id 'x3' is not an"):
+        read_edgelist(path, tmp_path / 'x.npy')
+    # All-string ids still follow first appearance, as documented.
+    path.write_text('a b\nb c\nc d\n')
+    data = read_edgelist(path, tmp_path / 'x.npy')
+    assert data.node_ids == ['a', 'b', 'c', 'd']

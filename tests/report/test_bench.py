@@ -1,5 +1,6 @@
 import json
 import math
+import os
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_grid_resumes_without_redoing_runs(tmp_path, monkeypatch):
         )
 
     monkeypatch.setattr(bench, 'run_one', fake_run_one)
-    monkeypatch.setattr('gvae_ext.datasets.load_dataset', lambda spec, root=None: None)
+    monkeypatch.setattr('gvae_ext.datasets.load_dataset', lambda spec, **kw: None)
     out = str(tmp_path)
     bench.run_grid(['cora'], ['gae@paper'], [0, 1], out, progress=False)
     assert len(calls) == 2
@@ -76,3 +77,78 @@ def test_grid_resumes_without_redoing_runs(tmp_path, monkeypatch):
     paths = bench.write_reports(bench.summarize(results), out)
     with open(paths['json']) as f:
         assert json.load(f)[0]['runs'] == 3
+
+
+def _fake_runs(monkeypatch):
+    calls = []
+
+    def fake_run_one(data, dataset, row, seed, device='cpu'):
+        calls.append((dataset, row, seed))
+        metrics = dict(test_auc=0.5, test_ap=0.5, val_auc=0.5, val_ap=0.5)
+        return dict(dataset=dataset, row=row, seed=seed, seconds=0.0, **metrics)
+
+    monkeypatch.setattr(bench, 'run_one', fake_run_one)
+    monkeypatch.setattr('gvae_ext.datasets.load_dataset', lambda spec, **kw: None)
+    return calls
+
+
+def test_grid_reruns_when_the_input_file_or_root_changes(tmp_path, monkeypatch):
+    """The resume key covers the edge list's content and the data root."""
+    calls = _fake_runs(monkeypatch)
+    graph = tmp_path / 'g.txt'
+    graph.write_text('0 1\n1 2\n')
+    spec, out = f'edgelist:{graph}', str(tmp_path / 'out')
+    bench.run_grid([spec], ['sc'], [0], out, progress=False)
+    bench.run_grid([spec], ['sc'], [0], out, progress=False)
+    assert len(calls) == 1
+    graph.write_text('0 1\n1 2\n2 3\n')  # same name, new content
+    bench.run_grid([spec], ['sc'], [0], out, progress=False)
+    assert len(calls) == 2
+    bench.run_grid(['cora'], ['sc'], [0], out, progress=False)
+    bench.run_grid(['cora'], ['sc'], [0], out, root=str(tmp_path), progress=False)
+    assert len(calls) == 4
+    assert len(os.listdir(os.path.join(out, 'runs'))) == 4
+
+
+def test_run_files_of_similar_specs_do_not_collide(tmp_path, monkeypatch):
+    """'sub/g.txt' and 'sub_g.txt' are two runs in two files."""
+    calls = _fake_runs(monkeypatch)
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'g.txt').write_text('0 1\n')
+    (tmp_path / 'sub_g.txt').write_text('0 1\n')
+    specs = [f'edgelist:{tmp_path}/sub/g.txt', f'edgelist:{tmp_path}/sub_g.txt']
+    out = str(tmp_path / 'out')
+    results = bench.run_grid(specs, ['sc'], [0], out, progress=False)
+    assert len(calls) == 2 and [r['dataset'] for r in results] == specs
+    assert len(os.listdir(os.path.join(out, 'runs'))) == 2
+    assert len(bench.run_grid(specs, ['sc'], [0], out, progress=False)) == 2
+    assert len(calls) == 2
+
+
+def test_corrupt_run_file_is_named_and_rerun(tmp_path, monkeypatch):
+    """A damaged run file gives a warning naming it, then the run is redone."""
+    calls = _fake_runs(monkeypatch)
+    out = str(tmp_path)
+    bench.run_grid(['cora'], ['sc'], [0], out, progress=False)
+    (name,) = os.listdir(tmp_path / 'runs')
+    (tmp_path / 'runs' / name).write_text('{"dataset": "cora", "ro')
+    with pytest.warns(UserWarning, match=f'run file .*{name} is not readable'):
+        results = bench.run_grid(['cora'], ['sc'], [0], out, progress=False)
+    assert len(calls) == 2 and results[0]['test_auc'] == 0.5
+    with open(tmp_path / 'runs' / name) as f:
+        assert json.load(f)['key']['row'] == 'sc'  # rewritten whole
+
+
+@pytest.mark.parametrize('name', ['datasets', 'rows'])
+def test_empty_grid_raises_before_touching_results(tmp_path, monkeypatch, name):
+    """`--datasets ,` or `--models ,` leave the old results alone."""
+    calls = _fake_runs(monkeypatch)
+    (tmp_path / 'results.csv').write_text('old')
+    args = dict(datasets=['cora'], rows=['sc'])
+    args[name] = []
+    with pytest.raises(ValueError, match=f"'{name}' must hold at least one"):
+        bench.run_grid(args['datasets'], args['rows'], [0], str(tmp_path))
+    with pytest.raises(ValueError, match="'summary' must hold at least one"):
+        bench.write_reports([], str(tmp_path))
+    assert calls == [] and (tmp_path / 'results.csv').read_text() == 'old'
+    assert not (tmp_path / 'runs').exists()

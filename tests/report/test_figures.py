@@ -247,6 +247,75 @@ def test_save_all_plots(tmp_path):
     assert save_all_plots(tmp_path / 'none') == []
 
 
+def _capture(monkeypatch):
+    """Keep every figure the plotting functions save, to inspect its texts."""
+    from gvae_ext.report import figures
+
+    saved = []
+    real = figures._save
+
+    def keep(fig, path):
+        saved.append(fig)
+        return real(fig, path)
+
+    monkeypatch.setattr(figures, '_save', keep)
+    return saved
+
+
+@needs_mpl
+def test_plot_roc_pr_names_the_test_set(tmp_path, monkeypatch):
+    """Every title says which set the curves show."""
+    saved = _capture(monkeypatch)
+    plot_roc_pr(torch.tensor([2.0, 1.0]), torch.tensor([0.0]), tmp_path / 'a.png')
+    plot_roc_pr(
+        torch.tensor([2.0]), torch.tensor([0.0]), tmp_path / 'b.png', split='val'
+    )
+    (fig, fig_val) = saved
+    assert [ax.get_title() for ax in fig.axes] == [
+        'ROC curve (test set)',
+        'Precision-recall curve (test set)',
+    ]
+    assert fig._suptitle.get_text() == (
+        'Link prediction, test set (2 positive, 1 negative pairs)'
+    )
+    assert fig_val.axes[0].get_title() == 'ROC curve (val set)'
+
+
+@needs_mpl
+def test_plot_training_curves_marks_the_reported_epoch(tmp_path, monkeypatch):
+    """The reported model's epoch is marked, not only the best validation."""
+    saved = _capture(monkeypatch)
+    plot_training_curves(_history(5), tmp_path / 't.png', reported_epoch=3)
+    for ax in saved[0].axes:
+        (mark,) = [ln for ln in ax.lines if ln.get_label().startswith('reported')]
+        assert mark.get_label() == 'reported model (epoch 3)'
+        assert list(mark.get_xdata()) == [3.0, 3.0]
+    with pytest.raises(
+        ValueError, match=r"'reported_epoch' must be one of .*\(got 9\)"
+    ):
+        plot_training_curves(_history(5), tmp_path / 'u.png', reported_epoch=9)
+    assert not (tmp_path / 'u.png').exists()
+
+
+@needs_mpl
+def test_failed_plot_keeps_the_previous_file(tmp_path, monkeypatch):
+    """A figure that fails while saving leaves the old image in place."""
+    from matplotlib.figure import Figure
+
+    path = tmp_path / 'roc.png'
+    path.write_bytes(b'old image')
+
+    def broken(self, f, **kwargs):
+        f.write(b'half an image')
+        raise OSError('disk full')
+
+    monkeypatch.setattr(Figure, 'savefig', broken)
+    with pytest.raises(OSError, match='disk full'):
+        plot_roc_pr(torch.tensor([1.0]), torch.tensor([0.0]), path)
+    assert path.read_bytes() == b'old image'
+    assert [p.name for p in tmp_path.iterdir()] == ['roc.png']
+
+
 def test_save_all_plots_needs_both_scores(tmp_path):
     with pytest.raises(ValueError, match="'pos_pred' and 'neg_pred' must be given"):
         save_all_plots(tmp_path, pos_pred=torch.ones(2))

@@ -355,3 +355,43 @@ def test_adjacency_operator_keeps_learnable_values():
     assert op is adj
     spmm(op, torch.ones(3, 2)).sum().backward()
     assert torch.allclose(values.grad, torch.full((3,), 2.0))
+
+
+@pytest.mark.parametrize('dtype', [torch.bool, torch.long, torch.uint8])
+def test_normalized_adjacency_rejects_non_float_dtype(dtype):
+    """A bool or integer dtype cannot hold D^-1/2 (A + I) D^-1/2."""
+    edge_index = torch.tensor([[0, 1], [1, 0]])
+    with pytest.raises(ValueError, match=r"'dtype' must be a floating-point .*\(got"):
+        normalized_adjacency(edge_index, 3, dtype=dtype)
+
+
+def test_clear_cache_after_a_write_torch_cannot_see():
+    """Writes through shared numpy memory keep the cached operator until
+    clear_cache() drops it."""
+    import numpy as np
+
+    from gvae_ext.sparse.adjacency import clear_cache
+
+    array = np.array([[0, 1], [1, 0]])
+    edge_index = torch.from_numpy(array)
+    x = torch.eye(3)
+    first = adjacency_operator(edge_index, 3).matmul(x)
+    array[:] = [[1, 2], [2, 1]]  # invisible to torch's version counter
+    stale = adjacency_operator(edge_index, 3).matmul(x)
+    assert torch.equal(stale, first)  # the documented limitation
+    assert clear_cache() >= 1
+    fresh = adjacency_operator(edge_index, 3).matmul(x)
+    expected = normalized_adjacency(torch.tensor([[1, 2], [2, 1]]), 3).to_dense()
+    assert torch.allclose(fresh, expected) and not torch.equal(fresh, first)
+
+
+def test_clear_cache_empties_every_tensor_cache():
+    """Caches made anywhere (models, objectives) are all emptied."""
+    from gvae_ext.sparse.adjacency import clear_cache
+
+    mine = TensorCache(maxsize=2)
+    t = torch.zeros(2)
+    mine.get(t, 'k', lambda: 1)
+    assert len(mine) == 1
+    clear_cache()
+    assert len(mine) == 0

@@ -251,3 +251,17 @@ def test_table_errors(tmp_path):
 def test_load_vae_dataset_errors(spec, kwargs, match):
     with pytest.raises(ValueError, match=match):
         load_vae_dataset(spec, **kwargs)
+
+
+def test_csv_first_row_with_a_typo_is_not_taken_as_header(tmp_path):
+    """Only an all-text first row is a header; a typo in data raises."""
+    from gvae_ext.vae.tables import read_table
+
+    path = tmp_path / 't.csv'
+    path.write_text('1.0,2o,3\n4,5,6\n')
+    with pytest.raises(
+        ValueError, match=r"non-numeric value on line 1 .*\(got \['1.0', '2o'"
+    ):
+        read_table(path)
+    path.write_text('a,b,c\n1,2,3\n4,5,6\n')
+    assert read_table(path).tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]

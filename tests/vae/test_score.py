@@ -4,7 +4,7 @@ import torch
 from gvae_ext.link.metrics import roc_auc_score
 from gvae_ext.vae.data import load_digits_data
 from gvae_ext.vae.model import DenseVAE
-from gvae_ext.vae.score import anomaly_scores
+from gvae_ext.vae.score import anomaly_scores, score_dense_vae
 from gvae_ext.vae.train import train_dense_vae
 
 
@@ -71,3 +71,24 @@ def test_anomaly_scores_errors(digits_model):
         anomaly_scores(model, test, batch_size=0)
     with pytest.raises(TypeError, match="'model' must be a DenseVAE"):
         anomaly_scores(torch.nn.Linear(64, 1), test)
+
+
+def test_score_far_out_values_raise_instead_of_inf(tmp_path):
+    """Rows near 1e20 give a clear error, not inf for every row."""
+    import numpy as np
+
+    from gvae_ext.vae.train import fit_dense_vae
+
+    x = np.random.RandomState(0).randn(40, 3)
+    np.save(tmp_path / 't.npy', x)
+    fit_dense_vae(
+        f'npy:{tmp_path}/t.npy', epochs=1, save_path=tmp_path / 'm.pt', progress=False
+    )
+    np.save(tmp_path / 'big.npy', x * 1e20)
+    with pytest.raises(ValueError, match=r"'dataset_or_path' rows give non-finite"):
+        score_dense_vae(
+            tmp_path / 'm.pt', str(tmp_path / 'big.npy'), out_csv=tmp_path / 's.csv'
+        )
+    assert not (tmp_path / 's.csv').exists()
+    scores = score_dense_vae(tmp_path / 'm.pt', str(tmp_path / 't.npy'))
+    assert scores.shape == (40,) and bool(torch.isfinite(scores).all())

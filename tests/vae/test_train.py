@@ -211,13 +211,14 @@ def test_checkpoint_errors(tmp_path):
         save_dense_vae(model, tmp_path / 'm.pt', config=[1])
     with pytest.raises(TypeError, match="'model' must be a DenseVAE"):
         save_dense_vae(torch.nn.Linear(2, 2), tmp_path / 'm.pt')
-    with pytest.raises(ValueError, match="'checkpoint' does not name a file"):
+    with pytest.raises(ValueError, match="'checkpoint' does not name a checkpoint"):
         load_dense_vae(tmp_path / 'missing.pt')
     (tmp_path / 'junk.pt').write_bytes(b'junk')
-    with pytest.raises(ValueError, match="'checkpoint' .*junk.pt' could not be read"):
+    bad = "'checkpoint' .*junk.pt' is not a valid gvae_ext DenseVAE checkpoint"
+    with pytest.raises(ValueError, match=bad):
         load_dense_vae(tmp_path / 'junk.pt')
     torch.save({'format': 'other'}, tmp_path / 'other.pt')
-    with pytest.raises(ValueError, match='is not a gvae_ext DenseVAE checkpoint'):
+    with pytest.raises(ValueError, match="is not a valid gvae_ext DenseVAE .*'other'"):
         score_dense_vae(tmp_path / 'other.pt', 'digits')
     save_dense_vae(model, tmp_path / 'm.pt')
     with pytest.raises(ValueError, match="'dataset_or_path' must be a string"):
@@ -248,3 +249,14 @@ def test_fit_dense_vae_mnist_files(tmp_path):
     # 10 test images -> one pair of rows; images are 4 x 3 pixels, x4.
     height, width = _png_size(summary['files']['plots'][0])
     assert (height, width) == (4 * (2 * 5 + 1), 4 * (10 * 4 + 1))
+
+
+def test_train_dense_vae_float64_and_empty():
+    """float64 data is cast to the model's dtype; an empty table raises."""
+    torch.manual_seed(0)
+    model = DenseVAE(4, 3, 2, likelihood='gaussian')
+    x = torch.randn(10, 4, dtype=torch.float64)
+    train_dense_vae(model, x, epochs=1, progress=False)
+    assert model.reconstruct(x).dtype == torch.float32
+    with pytest.raises(ValueError, match=r"'train' must hold at least one sample"):
+        train_dense_vae(model, torch.zeros(0, 4), epochs=1, progress=False)
