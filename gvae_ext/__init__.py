@@ -49,6 +49,7 @@ from gvae_ext.link import (
     roc_auc_score,
     split_edges,
     structured_negative_sampling,
+    structured_negative_sampling_feasible,
 )
 from gvae_ext.nn import (
     GAE,
@@ -96,6 +97,7 @@ __all__ = [
     'LinkSplit',
     'negative_sampling',
     'structured_negative_sampling',
+    'structured_negative_sampling_feasible',
     'batched_negative_sampling',
     'fast_negative_sampling',
     'roc_auc_score',

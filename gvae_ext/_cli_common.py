@@ -9,10 +9,11 @@ r"""Pieces shared by the ``gvae-ext`` subcommands (private).
 """
 
 import argparse
-import importlib.util
 import os
 import sys
 from typing import Optional
+
+from gvae_ext._io import check_output_path, require_package
 
 
 class UsageError(Exception):
@@ -96,18 +97,6 @@ def add_progress_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def has_package(name: str) -> bool:
-    r"""Whether ``name`` can be imported (tests monkeypatch this).
-
-    Args:
-        name (str): A top-level package name.
-
-    Returns:
-        The answer.
-    """
-    return importlib.util.find_spec(name) is not None
-
-
 # Each command's output options: (attribute, flag, 'file' or 'dir').
 OUTPUTS: dict[str, list[tuple[str, str, str]]] = {
     'fit': [
@@ -156,17 +145,14 @@ def check_outputs(args: argparse.Namespace) -> None:
         if path is None:
             continue
         if kind == 'dir':
-            _check_dir(path, flag)
+            check_output_path(path, flag, kind='dir')
             continue
         paths = [path]
         if attr == 'embeddings':
-            if not path.endswith('.npy'):
-                raise ValueError(
-                    f"'{flag}' must be a path ending in .npy (got {path!r})"
-                )
+            check_output_path(path, flag, suffix='.npy')
             paths.append(embedding_ids_path(path))
         for one in paths:
-            _check_file(one, flag)
+            check_output_path(one, flag)
             key = os.path.realpath(one)
             if key in seen:
                 raise ValueError(
@@ -174,40 +160,5 @@ def check_outputs(args: argparse.Namespace) -> None:
                     f'(got {one!r} for both)'
                 )
             seen[key] = flag
-    if getattr(args, 'plots', None) is not None and not has_package('matplotlib'):
-        raise ValueError(
-            "'--plots' needs matplotlib; install it with "
-            f"pip install 'gvae_ext[plot]' (got --plots {args.plots!r})"
-        )
-
-
-def _make_dirs(folder: str, flag: str, path: str) -> None:
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as err:
-        blocker = folder
-        while not os.path.exists(blocker):
-            blocker = os.path.dirname(blocker)
-        reason = f'{blocker!r} is a file' if os.path.isfile(blocker) else err.strerror
-        raise ValueError(
-            f"'{flag}' needs the folder {folder!r}, which cannot be created "
-            f'({reason}) (got {path!r})'
-        ) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"'{flag}' needs a writable folder {folder!r} (got {path!r})")
-
-
-def _check_file(path: str, flag: str) -> None:
-    if os.path.isdir(path) or path.endswith(('/', os.sep)):
-        raise ValueError(
-            f"'{flag}' must be a file path, not a directory (got {path!r})"
-        )
-    _make_dirs(os.path.dirname(os.path.abspath(path)), flag, path)
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise ValueError(f"'{flag}' names a file that is not writable (got {path!r})")
-
-
-def _check_dir(path: str, flag: str) -> None:
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ValueError(f"'{flag}' must be a directory, not a file (got {path!r})")
-    _make_dirs(path, flag, path)
+    if getattr(args, 'plots', None) is not None:
+        require_package('matplotlib', '--plots', pip="'gvae_ext[plot]'")

@@ -102,16 +102,15 @@ def write_embeddings(path: str, z, data) -> None:
         z (torch.Tensor): The ``[num_nodes, out_channels]`` embeddings.
         data (torch_geometric.data.Data): The graph they embed.
     """
-    import numpy as np
+    from gvae_ext._io import save_npy, write_text
 
-    np.save(path, z.detach().cpu().numpy())
+    save_npy(path, z.detach().cpu())
     ids = getattr(data, 'node_ids', None)
     if ids is None:
         ids = range(z.size(0))
     elif hasattr(ids, 'tolist'):
         ids = ids.tolist()
-    with open(embedding_ids_path(path), 'w', encoding='utf-8') as f:
-        f.writelines(f'{i}\n' for i in ids)
+    write_text(embedding_ids_path(path), ''.join(f'{i}\n' for i in ids))
 
 
 def _plots(args, result, data) -> list[str]:
@@ -130,6 +129,7 @@ def _plots(args, result, data) -> list[str]:
         history=result.history,
         z=z,
         labels=getattr(data, 'y', None),
+        reported_epoch=result.history['reported_epoch'][0],
     )
     return [str(p) for p in paths]
 

@@ -224,22 +224,30 @@ def check_output_path(
             raise ValueError(
                 f"'{name}' must end with {' or '.join(endings)} (got {path!r})"
             )
-    if kind == 'file' and os.path.isdir(path):
-        raise ValueError(f"'{name}' must be a file path, not a folder (got {path!r})")
+    if kind == 'file' and (os.path.isdir(path) or path.endswith(('/', os.sep))):
+        raise ValueError(
+            f"'{name}' must be a file path, not a directory (got {path!r})"
+        )
     if kind == 'dir' and os.path.exists(path) and not os.path.isdir(path):
-        raise ValueError(f"'{name}' must be a folder, not a file (got {path!r})")
+        raise ValueError(f"'{name}' must be a directory, not a file (got {path!r})")
     folder = path if kind == 'dir' else os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as err:
+        blocker = folder
+        while blocker and not os.path.exists(blocker):
+            blocker = os.path.dirname(blocker)
+        reason = f'{blocker!r} is a file' if os.path.isfile(blocker) else err.strerror
         raise ValueError(
-            f"'{name}': cannot create the folder {folder!r} "
-            f'(got {type(err).__name__}: {err.strerror})'
+            f"'{name}' needs the folder {folder!r}, which cannot be created "
+            f'({reason}) (got {path!r})'
         ) from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(
             f"'{name}': the folder {folder!r} is not writable (got {path!r})"
         )
+    if kind == 'file' and os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"'{name}' names a file that is not writable (got {path!r})")
     return path
 
 

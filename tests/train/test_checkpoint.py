@@ -9,8 +9,7 @@ import pytest
 import torch
 
 from gvae_ext.datasets import load_cora
-from gvae_ext.train import FitConfig, load, save
-from gvae_ext.train.loop import build_model
+from gvae_ext.train import FitConfig, build_model, load, save
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BAD_CHECKPOINT = r"'path' .* is not a valid gvae_ext graph checkpoint"
@@ -89,7 +88,7 @@ _FULL_DISK = textwrap.dedent(
     import torch
     from gvae_ext._io import write_json
     from gvae_ext.train import FitConfig, save
-    from gvae_ext.train.loop import build_model
+    from gvae_ext.train import build_model
 
     path, json_path = sys.argv[1], sys.argv[2]
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

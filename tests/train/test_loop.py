@@ -155,3 +155,13 @@ def test_fit_records_the_reported_epoch():
     epoch = best.history['reported_epoch'][0]
     aucs = best.history['val_auc']
     assert aucs[epoch - 1] == max(aucs)
+
+
+def test_fit_threads_by_graph_and_restored():
+    before = torch.get_num_threads()
+    data = _dense_graph(30, 0.3, 0)
+    small = fit(data, FitConfig.from_preset(epochs=1, hidden_channels=8))
+    assert small.timings['num_threads'] == 1
+    two = fit(data, FitConfig.from_preset(epochs=1, hidden_channels=8, num_threads=2))
+    assert two.timings['num_threads'] == 2
+    assert torch.get_num_threads() == before
