@@ -1,7 +1,7 @@
 r"""Graph autoencoder models: GCN/MLP encoders, decoders, GAE and VGAE, and
 their reconstruction objectives (:mod:`gvae_ext.nn.objectives`)."""
 
-from gvae_ext.nn.decoders import InnerProductDecoder
+from gvae_ext.nn.decoders import InnerProductDecoder, MLPDecoder
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
 from gvae_ext.nn.gae import GAE, MAX_DENSE_NODES, NEG_SAMPLING, OBJECTIVES
 from gvae_ext.nn.objectives import degree_biased_sample, fastgae_recon_loss
@@ -14,6 +14,7 @@ __all__ = [
     'VariationalGCNEncoder',
     'MLPEncoder',
     'InnerProductDecoder',
+    'MLPDecoder',
     'degree_biased_sample',
     'fastgae_recon_loss',
     'OBJECTIVES',

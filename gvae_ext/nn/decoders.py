@@ -223,8 +223,91 @@ class InnerProductDecoder(torch.nn.Module):
         return f'{self.__class__.__name__}()'
 
 
+class MLPDecoder(torch.nn.Module):
+    r"""A learned pair decoder (opt-in; MaskGAE's edge decoder): an MLP on the
+    elementwise product of the two embeddings.
+
+    .. math::
+        p(A_{ij} = 1 \mid \mathbf{z}_i, \mathbf{z}_j) =
+        \sigma\big(\mathrm{MLP}(\mathbf{z}_i \odot \mathbf{z}_j)\big)
+
+    The score is symmetric in :math:`i, j`, like the inner product (which is
+    the MLP that sums the product's entries).
+
+    Args:
+        in_channels (int): The embedding size.
+        hidden_channels (int, optional): The hidden layer's size.
+            (default: :obj:`64`)
+        dropout (float, optional): Dropout before each layer during training.
+            (default: :obj:`0.2`)
+    """
+
+    def __init__(
+        self, in_channels: int, hidden_channels: int = 64, dropout: float = 0.2
+    ):
+        super().__init__()
+        self.in_channels = check_positive_int(in_channels, 'in_channels')
+        self.hidden_channels = check_positive_int(hidden_channels, 'hidden_channels')
+        if isinstance(dropout, bool) or not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"'dropout' must be a float in [0, 1) (got {dropout!r})")
+        self.dropout = float(dropout)
+        self.lin1 = torch.nn.Linear(self.in_channels, self.hidden_channels)
+        self.lin2 = torch.nn.Linear(self.hidden_channels, 1)
+
+    def reset_parameters(self) -> None:
+        r"""Reset both layers."""
+        self.lin1.reset_parameters()
+        self.lin2.reset_parameters()
+
+    def _logits(self, h: Tensor) -> Tensor:
+        p = self.dropout if self.training else 0.0
+        h = torch.nn.functional.dropout(h, p, self.training)
+        h = self.lin1(h).relu()
+        return self.lin2(torch.nn.functional.dropout(h, p, self.training)).view(-1)
+
+    def forward(self, z: Tensor, edge_index: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score the pairs :obj:`edge_index`.
+
+        Args:
+            z (torch.Tensor): The embeddings, :obj:`[num_nodes, in_channels]`.
+            edge_index (LongTensor): The pairs, :obj:`[2, num_pairs]`.
+            sigmoid (bool, optional): Return probabilities rather than
+                logits. (default: :obj:`True`)
+
+        Returns:
+            torch.Tensor: The :obj:`[num_pairs]` scores.
+        """
+        check_embedding(z)
+        check_edge_index(edge_index, z.size(0), name='edge_index')
+        out = self._logits(z[edge_index[0]] * z[edge_index[1]])
+        return torch.sigmoid(out) if sigmoid else out
+
+    def forward_all(self, z: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score all :math:`N^2` pairs (:math:`O(N^2 \cdot d)` memory).
+
+        Args:
+            z (torch.Tensor): The embeddings, :obj:`[num_nodes, in_channels]`.
+            sigmoid (bool, optional): Return probabilities. (default: :obj:`True`)
+
+        Returns:
+            torch.Tensor: The :obj:`[num_nodes, num_nodes]` scores.
+        """
+        check_embedding(z)
+        n = z.size(0)
+        out = self._logits((z.unsqueeze(1) * z.unsqueeze(0)).view(n * n, -1))
+        out = out.view(n, n)
+        return torch.sigmoid(out) if sigmoid else out
+
+    def __repr__(self) -> str:
+        return (
+            f'{self.__class__.__name__}({self.in_channels}, '
+            f'{self.hidden_channels}, dropout={self.dropout})'
+        )
+
+
 __all__ = [
     'InnerProductDecoder',
+    'MLPDecoder',
     'PairIndex',
     'check_embedding',
     'inner_product',

@@ -39,6 +39,23 @@ from gvae_ext.sparse import (
     spmm,
 )
 
+NORMS = ('batch', 'layer')
+ACTIVATIONS = ('relu', 'elu')
+
+
+def _choice(value, name: str, options) -> Optional[str]:
+    if value is not None and value not in options:
+        raise ValueError(f"'{name}' must be one of {options} or None (got {value!r})")
+    return value
+
+
+def _norm(kind: Optional[str], channels: int) -> Optional[torch.nn.Module]:
+    if kind is None:
+        return None
+    if kind == 'batch':
+        return torch.nn.BatchNorm1d(channels)
+    return torch.nn.LayerNorm(channels)
+
 
 def _check_dropout(dropout: float) -> float:
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
@@ -61,8 +78,16 @@ class _Encoder(torch.nn.Module):
         dropout: float,
         bias: bool,
         input_dropout: Optional[float] = None,
+        norm: Optional[str] = None,
+        act: str = 'relu',
+        out_act: bool = False,
     ):
         super().__init__()
+        self.norm = _choice(norm, 'norm', NORMS)
+        if act not in ACTIVATIONS:
+            raise ValueError(f"'act' must be one of {ACTIVATIONS} (got {act!r})")
+        self.act = act
+        self.out_act = bool(out_act)
         self.in_channels = check_positive_int(in_channels, 'in_channels')
         self.hidden_channels = check_positive_int(hidden_channels, 'hidden_channels')
         self.out_channels = check_positive_int(out_channels, 'out_channels')
@@ -78,6 +103,10 @@ class _Encoder(torch.nn.Module):
             self.register_parameter(f'weight_{head}', weight)
             b = Parameter(torch.empty(self.out_channels)) if bias else None
             self.register_parameter(f'bias_{head}', b)
+        # Normalisation (optional) and activation after the hidden layer and,
+        # with out_act, after the first head (z, or mu).
+        self.norm1 = _norm(self.norm, self.hidden_channels)
+        self.norm_out = _norm(self.norm, self.out_channels) if self.out_act else None
         self._cache = TensorCache(maxsize=6)
         self.reset_parameters()
 
@@ -88,6 +117,14 @@ class _Encoder(torch.nn.Module):
                 torch.nn.init.xavier_uniform_(param)
             else:
                 torch.nn.init.zeros_(param)
+        for norm in (self.norm1, self.norm_out):
+            if norm is not None:
+                norm.reset_parameters()
+
+    def _activate(self, h: Tensor, norm: Optional[torch.nn.Module]) -> Tensor:
+        if norm is not None:
+            h = norm(h)
+        return F.elu(h) if self.act == 'elu' else h.relu()
 
     def _num_nodes(self, x: Optional[Tensor]) -> int:
         if x is None:
@@ -131,7 +168,10 @@ class _Encoder(torch.nn.Module):
             out = spmm(adj, out)
         outs = out.split(self.out_channels, dim=1)
         biases = [getattr(self, f'bias_{head}') for head in self.heads]
-        return tuple(o if b is None else o + b for o, b in zip(outs, biases))
+        outs = [o if b is None else o + b for o, b in zip(outs, biases)]
+        if self.out_act:
+            outs[0] = self._activate(outs[0], self.norm_out)
+        return tuple(outs)
 
     def _gcn_hidden(self, x: Optional[Tensor], edge_index: Adj):
         num_nodes = self._num_nodes(x)
@@ -139,7 +179,7 @@ class _Encoder(torch.nn.Module):
         h = spmm(adj, self._first_layer(x, num_nodes))
         if self.bias1 is not None:
             h = h + self.bias1
-        return adj, h.relu()
+        return adj, self._activate(h, self.norm1)
 
     def _repr_args(self) -> str:
         out = f'{self.in_channels}, {self.hidden_channels}, {self.out_channels}'
@@ -149,6 +189,12 @@ class _Encoder(torch.nn.Module):
             out += f', input_dropout={self.input_dropout}'
         if self.bias1 is not None:
             out += ', bias=True'
+        if self.norm is not None:
+            out += f', norm={self.norm!r}'
+        if self.act != 'relu':
+            out += f', act={self.act!r}'
+        if self.out_act:
+            out += ', out_act=True'
         return out
 
     def __repr__(self) -> str:
@@ -178,6 +224,13 @@ class GCNEncoder(_Encoder):
             :obj:`dropout`. (default: :obj:`None`)
         bias (bool, optional): Add a learnable bias after each propagation.
             (default: :obj:`False`)
+        norm (str, optional): :obj:`'layer'` or :obj:`'batch'` normalisation
+            before each activation, or :obj:`None`. (default: :obj:`None`)
+        act (str, optional): The activation, :obj:`'relu'` or :obj:`'elu'`.
+            (default: :obj:`'relu'`)
+        out_act (bool, optional): Normalise and activate the output
+            (:obj:`z`, or :obj:`mu` of a VGAE) as well, as MaskGAE does.
+            (default: :obj:`False`)
 
     Shapes:
         - **input:** :obj:`x` :obj:`[num_nodes, in_channels]` or :obj:`None`,
@@ -195,6 +248,9 @@ class GCNEncoder(_Encoder):
         dropout: float = 0.0,
         bias: bool = False,
         input_dropout: Optional[float] = None,
+        norm: Optional[str] = None,
+        act: str = 'relu',
+        out_act: bool = False,
     ):
         super().__init__(
             in_channels,
@@ -204,6 +260,9 @@ class GCNEncoder(_Encoder):
             dropout,
             bias,
             input_dropout,
+            norm,
+            act,
+            out_act,
         )
 
     def forward(self, x: Optional[Tensor], edge_index: Adj) -> Tensor:
@@ -231,6 +290,9 @@ class VariationalGCNEncoder(_Encoder):
         dropout: float = 0.0,
         bias: bool = False,
         input_dropout: Optional[float] = None,
+        norm: Optional[str] = None,
+        act: str = 'relu',
+        out_act: bool = False,
     ):
         super().__init__(
             in_channels,
@@ -240,6 +302,9 @@ class VariationalGCNEncoder(_Encoder):
             dropout,
             bias,
             input_dropout,
+            norm,
+            act,
+            out_act,
         )
 
     def forward(self, x: Optional[Tensor], edge_index: Adj) -> Tuple[Tensor, Tensor]:
@@ -269,6 +334,10 @@ class MLPEncoder(_Encoder):
             training. (default: :obj:`0.0`)
         input_dropout (float, optional): A different dropout rate for the
             node features; :obj:`None` uses :obj:`dropout`. (default: :obj:`None`)
+        norm (str, optional): As in :class:`GCNEncoder`. (default: :obj:`None`)
+        act (str, optional): As in :class:`GCNEncoder`. (default: :obj:`'relu'`)
+        out_act (bool, optional): As in :class:`GCNEncoder`.
+            (default: :obj:`False`)
     """
 
     def __init__(
@@ -280,6 +349,9 @@ class MLPEncoder(_Encoder):
         variational: bool = True,
         dropout: float = 0.0,
         input_dropout: Optional[float] = None,
+        norm: Optional[str] = None,
+        act: str = 'relu',
+        out_act: bool = False,
     ):
         heads = ('mu', 'logstd') if variational else ('z',)
         super().__init__(
@@ -290,6 +362,9 @@ class MLPEncoder(_Encoder):
             dropout,
             False,
             input_dropout,
+            norm,
+            act,
+            out_act,
         )
         self.variational = bool(variational)
 
@@ -297,7 +372,7 @@ class MLPEncoder(_Encoder):
         self, x: Optional[Tensor], edge_index: Optional[Adj] = None
     ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         num_nodes = self._num_nodes(x)
-        h = self._first_layer(x, num_nodes).relu()
+        h = self._activate(self._first_layer(x, num_nodes), self.norm1)
         out = self._heads(h, None)
         return out if self.variational else out[0]
 

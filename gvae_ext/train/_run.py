@@ -14,7 +14,15 @@ from torch_geometric.data import Data
 from gvae_ext._checks import check_edge_index, check_features
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit, fast_negative_sampling, split_edges
-from gvae_ext.nn import GAE, VGAE, GCNEncoder, MLPEncoder, VariationalGCNEncoder
+from gvae_ext.nn import (
+    GAE,
+    VGAE,
+    GCNEncoder,
+    MLPDecoder,
+    MLPEncoder,
+    VariationalGCNEncoder,
+)
+from gvae_ext.train._masking import EdgeMasker
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.minibatch import MiniBatchTrainer
 
@@ -27,7 +35,13 @@ def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
         hidden_channels=config.hidden_channels,
         out_channels=config.out_channels,
     )
-    drop = dict(dropout=config.dropout, input_dropout=config.input_dropout)
+    drop = dict(
+        dropout=config.dropout,
+        input_dropout=config.input_dropout,
+        norm=None if config.norm == 'none' else config.norm,
+        act=config.act,
+        out_act=config.out_act,
+    )
     if config.model.endswith('_mlp'):
         encoder = MLPEncoder(**sizes, variational=config.variational, **drop)
     elif config.variational:
@@ -35,8 +49,10 @@ def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
     else:
         encoder = GCNEncoder(**sizes, **drop)
     cls = VGAE if config.variational else GAE
+    decoder = MLPDecoder(config.out_channels) if config.decoder == 'mlp' else None
     return cls(
         encoder,
+        decoder,
         objective=config.objective,
         max_dense_nodes=config.max_dense_nodes,
         fastgae_nodes=config.fastgae_nodes,
@@ -53,12 +69,14 @@ def _undirected_pairs(edge_index: Tensor) -> Tensor:
     return edge_index[:, edge_index[0] < edge_index[1]]
 
 
-def _mask_edges(pairs: Tensor, rate: float, generator: torch.Generator) -> Tensor:
-    r"""Keep each undirected pair with probability ``1 - rate``; return the
-    kept pairs in both directions (the epoch's message-passing graph)."""
-    keep = torch.rand(pairs.size(1), generator=generator, device=pairs.device) >= rate
-    kept = pairs[:, keep]
-    return torch.cat([kept, kept.flip(0)], dim=1)
+def _degree_head(config: FitConfig) -> Optional[torch.nn.Module]:
+    if config.degree_weight == 0:
+        return None
+    return torch.nn.Sequential(
+        torch.nn.Linear(config.out_channels, 64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(64, 1),
+    )
 
 
 def _objective(model, config, z, train_edges, target, weight, neg_gen) -> Tensor:
@@ -187,25 +205,45 @@ class _Run:
                 self.train_pairs,
                 world_size=replica.world_size,
             )
+        self.masker = None
+        if config.edge_mask > 0:
+            self.masker = EdgeMasker(
+                self.train_pairs, self.num_nodes, config.mask_kind, config.edge_mask
+            )
         in_channels = _in_channels(self.x, self.num_nodes)
         self.model = build_model(config, in_channels).to(self.device)
         self.target, self.weight = replica.setup(self.model, self.train_pairs, seed)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        modules = [self.model]
+        self.degree_head = _degree_head(config)
+        if self.degree_head is not None:
+            self.degree_head.to(self.device)
+            modules.append(self.degree_head)
+            degree = torch.bincount(self.train_edges[0], minlength=self.num_nodes)
+            self.log_degree = torch.log1p(degree.to(torch.get_default_dtype()))
+        self.params = [p for m in modules for p in m.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(
+            self.params, lr=config.lr, weight_decay=config.weight_decay
+        )
 
     def epoch(self) -> float:
         model, config = self.model, self.config
         model.train()
-        graph = self.train_edges
-        if config.edge_mask > 0:
-            graph = _mask_edges(self.train_pairs, config.edge_mask, self.mask_gen)
+        graph, target, weight = self.train_edges, self.target, self.weight
+        if self.masker is not None:
+            graph, masked = self.masker(self.mask_gen)
+            if config.recon == 'masked' and masked.size(1) > 0:
+                target, weight = self.replica.shard(masked)
         if self.minibatch is not None:
             return self.minibatch.epoch(model, self.optimizer, graph, self.num_nodes)
         self.optimizer.zero_grad()
         z = model.encode(self.x, graph)
         loss = _objective(
-            model, config, z, self.train_edges, self.target, self.weight, self.neg_gen
+            model, config, z, self.train_edges, target, weight, self.neg_gen
         )
+        if self.degree_head is not None:
+            predicted = self.degree_head(z).view(-1)
+            error = torch.nn.functional.mse_loss(predicted, self.log_degree)
+            loss = loss + config.degree_weight * error
         loss.backward()
         self.replica.sync_gradients(self.params)
         self.optimizer.step()

@@ -33,6 +33,24 @@ from gvae_ext.sampling import BACKENDS, check_num_neighbors
 
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
 SELECTIONS = ('last', 'val_auc')
+NORMS = ('none', 'layer', 'batch')
+ACTIVATIONS = ('relu', 'elu')
+DECODERS = ('inner', 'mlp')
+MASK_KINDS = ('edge', 'path')
+RECONS = ('all', 'masked')
+
+# The model and objective options off: Kipf & Welling's GCN encoder, the
+# inner-product decoder, edge masking (when on) reconstructing every pair.
+_PLAIN = dict(
+    norm='none',
+    act='relu',
+    out_act=False,
+    decoder='inner',
+    weight_decay=0.0,
+    degree_weight=0.0,
+    mask_kind='edge',
+    recon='all',
+)
 
 PRESETS: dict[str, dict[str, Any]] = {
     'paper': dict(
@@ -45,6 +63,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         edge_mask=0.0,
         objective='dense',
         selection='last',
+        **_PLAIN,
     ),
     'tuned': dict(
         epochs=200,
@@ -56,6 +75,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         edge_mask=0.5,
         objective='sampled',
         selection='last',
+        **_PLAIN,
     ),
 }
 DEFAULT_PRESET = 'tuned'
@@ -120,7 +140,8 @@ class FitConfig:
 
     **Presets.** The fields a preset sets (:data:`PRESET_FIELDS`: ``epochs``,
     ``lr``, ``hidden_channels``, ``out_channels``, ``dropout``,
-    ``input_dropout``, ``edge_mask``, ``objective``, ``selection``) default
+    ``input_dropout``, ``edge_mask``, ``objective``, ``selection`` and the
+    model options ``norm`` ... ``recon``) default
     to :obj:`None`, which takes the value of :obj:`preset`. So
     ``FitConfig()`` holds exactly the default preset
     (:data:`DEFAULT_PRESET`, equal to ``FitConfig.from_preset()``), and
@@ -140,6 +161,21 @@ class FitConfig:
         epochs, lr, hidden_channels, out_channels, dropout, input_dropout,
             edge_mask, objective, selection (optional): :obj:`None` takes the
             preset's value (see :data:`PRESETS`).
+        norm, act, out_act (optional): The encoder's normalisation
+            (:data:`NORMS`), activation (:data:`ACTIVATIONS`) and whether the
+            output is normalised and activated too (see
+            :class:`~gvae_ext.GCNEncoder`); :obj:`None` takes the preset's.
+        decoder (str, optional): :obj:`'inner'` (the inner product) or
+            :obj:`'mlp'` (:class:`~gvae_ext.nn.MLPDecoder`, sampled objective
+            only); :obj:`None` takes the preset's.
+        weight_decay (float, optional): Adam's L2 penalty.
+        degree_weight (float, optional): Weight of the degree-regression side
+            loss (an MLP head predicts each node's log-degree in the training
+            graph from its embedding; training only, not saved).
+        mask_kind (str, optional): :obj:`'edge'` or :obj:`'path'` masking
+            with :obj:`edge_mask` > 0 (:mod:`gvae_ext.train._masking`).
+        recon (str, optional): Reconstruct :obj:`'all'` training pairs or
+            only the :obj:`'masked'` ones.
         num_val (float or int, optional): Validation edges, a ratio or a
             count. (default: :obj:`0.05`)
         num_test (float or int, optional): Test edges, a ratio or a count.
@@ -174,6 +210,14 @@ class FitConfig:
     edge_mask: Optional[float] = None
     objective: Optional[str] = None
     selection: Optional[str] = None
+    norm: Optional[str] = None
+    act: Optional[str] = None
+    out_act: Optional[bool] = None
+    decoder: Optional[str] = None
+    weight_decay: Optional[float] = None
+    degree_weight: Optional[float] = None
+    mask_kind: Optional[str] = None
+    recon: Optional[str] = None
     num_val: float = 0.05
     num_test: float = 0.1
     batch_size: int = 0
@@ -252,10 +296,29 @@ def _check_choices(config: FitConfig) -> None:
         ('model', MODELS),
         ('objective', OBJECTIVES),
         ('selection', SELECTIONS),
+        ('norm', NORMS),
+        ('act', ACTIVATIONS),
+        ('decoder', DECODERS),
+        ('mask_kind', MASK_KINDS),
+        ('recon', RECONS),
     ):
         value = getattr(config, name)
         if not isinstance(value, str) or value not in legal:
             raise ValueError(f"'{name}' must be one of {legal} (got {value!r})")
+    if not isinstance(config.out_act, bool):
+        raise ValueError(f"'out_act' must be a bool (got {config.out_act!r})")
+    if config.decoder == 'mlp' and config.objective != 'sampled':
+        raise ValueError(
+            f"'decoder' 'mlp' needs the 'sampled' objective (got {config.objective!r})"
+        )
+    if config.recon == 'masked' and (
+        config.edge_mask == 0 or config.objective != 'sampled' or config.batch_size
+    ):
+        raise ValueError(
+            "'recon' 'masked' needs edge_mask > 0, the 'sampled' objective and "
+            f'full-batch training (got edge_mask={config.edge_mask}, objective='
+            f'{config.objective!r}, batch_size={config.batch_size})'
+        )
 
 
 def _is_number(value) -> bool:
@@ -282,6 +345,12 @@ def _check_numbers(config: FitConfig) -> None:
         value = getattr(config, name)
         if not (_is_number(value) and 0.0 <= value < 1.0):
             raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
+    for name in ('weight_decay', 'degree_weight'):
+        value = getattr(config, name)
+        if not (_is_number(value) and math.isfinite(value) and value >= 0):
+            raise ValueError(
+                f"'{name}' must be a non-negative finite number (got {value!r})"
+            )
     for name in ('num_val', 'num_test'):
         # total=1 only resolves a ratio; the split checks it against the graph.
         check_fraction_or_count(getattr(config, name), name, total=1)

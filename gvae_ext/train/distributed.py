@@ -226,11 +226,15 @@ class _RankReplica(Replica):
     def setup(self, model: torch.nn.Module, train_pairs: Tensor, seed: int):
         for p in model.parameters():
             dist.broadcast(p.data, src=0)
-        torch.manual_seed(seed + self.rank)
-        shard = shard_pairs(train_pairs, self.rank, self.world_size)
-        # The average over ranks of world * (|shard| / |pairs|) * mean_shard
-        # is the mean over all pairs.
-        return shard, self.world_size * shard.size(1) / train_pairs.size(1)
+        torch.random.manual_seed(seed + self.rank)  # within fit's forked RNG
+        return self.shard(train_pairs)
+
+    def shard(self, pairs: Tensor):
+        r"""This rank's :func:`shard_pairs` of ``pairs`` and its loss weight:
+        the average over ranks of ``world * (|shard| / |pairs|) * mean_shard``
+        is the mean over all pairs."""
+        shard = shard_pairs(pairs, self.rank, self.world_size)
+        return shard, self.world_size * shard.size(1) / pairs.size(1)
 
     def sync_gradients(self, params) -> None:
         average_gradients(params, self.world_size)

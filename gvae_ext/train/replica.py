@@ -47,6 +47,11 @@ class Replica:
         mean reconstruction loss."""
         return train_pairs, 1.0
 
+    def shard(self, pairs: Tensor):
+        r"""Return the part of ``pairs`` this process reconstructs and the
+        weight of its mean loss (all of them, weight 1, in one process)."""
+        return pairs, 1.0
+
     def sync_gradients(self, params: List[torch.nn.Parameter]) -> None:
         pass
 
