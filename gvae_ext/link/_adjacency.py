@@ -182,19 +182,17 @@ def ppr_columns(adj: Adjacency, sources: Tensor, alpha: float, tol: float) -> Te
     its whole mass. Returns ``[N, len(sources)]`` ``float64``.
     """
     n, s = adj.num_nodes, sources.numel()
-    device = sources.device
-    cols = torch.arange(s, device=device)
-    start = torch.zeros(n, s, dtype=torch.float64, device=device)
-    start[sources, cols] = alpha
-    x = start.clone()
+    cols = torch.arange(s, device=sources.device)
+    x = torch.zeros(n, s, dtype=torch.float64, device=sources.device)
+    x[sources, cols] = alpha
     if adj.col.numel() > 0:
-        matrix = csr_tensor(
-            adj.rowptr, adj.col, torch.ones_like(adj.col, dtype=torch.float64), (n, n)
-        )
+        # (1 - alpha) A D^{-1} as one CSR matrix: one product per step.
         deg = adj.deg.to(torch.float64)
-        inv = torch.where(deg > 0, 1.0 / deg.clamp(min=1), 0.0).unsqueeze(1)
+        step = torch.where(deg > 0, (1.0 - alpha) / deg.clamp(min=1), 0.0)
+        matrix = csr_tensor(adj.rowptr, adj.col, step[adj.col], (n, n))
         for _ in range(ppr_iterations(alpha, tol)):
-            x = torch.add(start, matrix @ (x * inv), alpha=1.0 - alpha)
+            x = matrix @ x
+            x[sources, cols] += alpha
     isolated = adj.deg[sources] == 0
     x[sources[isolated], cols[isolated]] = 1.0
     return x
