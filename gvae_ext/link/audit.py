@@ -126,8 +126,9 @@ def _from_data_triple(split) -> dict:
 def _as_mapping(split) -> dict:
     from torch_geometric.data import Data
 
-    if hasattr(split, '_asdict'):  # EdgeSplit
-        return dict(split._asdict())
+    if hasattr(split, '_asdict'):  # EdgeSplit, OGBLinkSplit: the known fields
+        keep = set(core.KEYS) | {'num_nodes'}
+        return {k: v for k, v in split._asdict().items() if k in keep}
     if isinstance(split, (tuple, list)) and len(split) == 3:
         if all(isinstance(d, Data) for d in split):
             return _from_data_triple(split)
