@@ -109,7 +109,7 @@ def hard_negatives(
             :obj:`[2, num_edges]`, read as simple and undirected.
         pos_edge_index (torch.Tensor): The positives :obj:`[2, num_pos]`.
         num_nodes (int, optional): The number of nodes.
-            (default: :obj:`max index + 1`)
+            (default: :obj:`max index + 1`, at least the rows of :obj:`x`)
         num_neg (int, optional): Negatives per positive :math:`K`.
             (default: :obj:`500`)
         heuristics (Sequence[str], optional): Names among :obj:`'cn'`,
@@ -140,9 +140,15 @@ def hard_negatives(
         each half hardest first. Score them as
         :obj:`neg.view(-1, 2).t()` and reshape to :obj:`[num_pos, num_neg]`.
 
+    Raises:
+        ValueError: For malformed input, or when a positive has fewer
+            eligible candidates than its half of :obj:`num_neg`.
+
     :rtype: :class:`torch.Tensor`
     """
     n = _check_graphs(edge_index, pos_edge_index, exclude_edge_index, num_nodes)
+    if num_nodes is None and isinstance(x, Tensor) and x.dim() == 2:
+        n = max(n, x.size(0))  # trailing nodes without any edge
     num_neg = check_positive_int(num_neg, 'num_neg')
     names = _check_options(heuristics, merge, x, n)
     if x is not None and x.device != edge_index.device:

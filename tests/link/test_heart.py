@@ -176,6 +176,9 @@ def test_default_heuristics_use_features():
     assert seen == {2, 6}  # the tie is broken at random
     out = hard_negatives(TRAIN, POS, 7, num_neg=4, heuristics=('ra', 'ppr'))
     assert out[0, 0, 1] == 2 and int(out[0, 1, 1]) in (5, 6)
+    # Without num_nodes, the rows of x count: node 7 has no edge at all.
+    out = hard_negatives(TRAIN, POS, num_neg=8, x=torch.eye(8), generator=gen(0))
+    assert set(out[0, :4, 1].tolist()) == {2, 5, 6, 7}
 
 
 def test_errors():
