@@ -39,3 +39,34 @@ __all__ = [
     'mrr',
     'UndefinedMetricWarning',
 ]
+
+# Heuristics, HeaRT negatives, the OGB-style Evaluator and the split audit.
+from gvae_ext.link.audit import AuditReport, Finding, audit_split  # noqa: E402
+from gvae_ext.link.evaluator import Evaluator  # noqa: E402
+from gvae_ext.link.heart import (  # noqa: E402
+    hard_negatives,
+    heart_metrics,
+    heart_ranks,
+)
+from gvae_ext.link.heuristics import (  # noqa: E402
+    adamic_adar,
+    common_neighbors,
+    feature_cosine,
+    personalized_pagerank,
+    resource_allocation,
+)
+
+__all__ += [
+    'common_neighbors',
+    'adamic_adar',
+    'resource_allocation',
+    'personalized_pagerank',
+    'feature_cosine',
+    'hard_negatives',
+    'heart_ranks',
+    'heart_metrics',
+    'Evaluator',
+    'audit_split',
+    'AuditReport',
+    'Finding',
+]

@@ -1,0 +1,307 @@
+r"""OGB link-prediction datasets read from their folders on disk.
+
+:func:`load_ogbl` reads an ``ogbl-*`` dataset that is already unpacked in
+OGB's folder layout -- nothing is downloaded, and the ``ogb`` package is not
+needed -- and returns the graph as OGB's PyG loader builds it together with
+the official split under gvae_ext's field names. The layout, for
+``root/ogbl_collab`` (``-`` becomes ``_``; OGB's ``_pyg`` folder also works)::
+
+    raw/edge.csv.gz             one "u,v" line per edge
+    raw/num-node-list.csv.gz    the number of nodes
+    raw/num-edge-list.csv.gz    the number of edge lines
+    raw/node-feat.csv.gz        optional, one row of features per node
+    raw/edge-feat.csv.gz        optional, one row per edge line
+    raw/<extra>.csv.gz          e.g. edge_weight, edge_year, node_year
+    split/<type>/{train,valid,test}.pt   (or split_dict.pt)
+
+``ogbl-vessel`` keeps its graph in ``raw/data.npz`` instead. Split files are
+read with ``torch.load(weights_only=True)``, which admits tensors and plain
+NumPy arrays only: nothing is unpickled.
+"""
+
+import gzip
+import os
+from pathlib import Path
+from typing import NamedTuple, Optional, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from gvae_ext._checks import check_edge_index
+
+PathLike = Union[str, 'os.PathLike[str]']
+
+# name -> (split type, add inverse edges, extra raw files, binary raw format)
+DATASETS = {
+    'ogbl-ppa': ('throughput', True, (), False),
+    'ogbl-collab': ('time', True, ('edge_weight', 'edge_year'), False),
+    'ogbl-ddi': ('target', True, (), False),
+    'ogbl-citation2': ('time', False, ('node_year',), False),
+    'ogbl-vessel': ('spatial', False, (), True),
+}
+_UNSUPPORTED = ('ogbl-wikikg2', 'ogbl-biokg')
+_STAGES = (('train', 'train'), ('valid', 'val'), ('test', 'test'))
+
+
+class OGBLinkSplit(NamedTuple):
+    r"""The official split of an ``ogbl-*`` dataset (see :func:`load_ogbl`).
+
+    Attributes:
+        train_pos_edge_index (LongTensor): Training edges ``[2, E]``, as OGB
+            lists them (one column per listed edge).
+        val_pos_edge_index (LongTensor): Validation positives ``[2, P]``.
+        val_neg_edge_index (LongTensor): Validation negatives ``[2, M]``.
+        test_pos_edge_index (LongTensor): Test positives.
+        test_neg_edge_index (LongTensor): Test negatives.
+        num_nodes (int): The number of nodes.
+        neg_per_pos (int, optional): ``None`` when the negatives are shared by
+            all positives; else :math:`K`, and columns ``i*K`` to
+            ``(i+1)*K - 1`` of a negative index belong to positive ``i``
+            (``ogbl-citation2``).
+        extras (dict): Every other split entry, named ``<stage>_<ogb key>``
+            (e.g. ``train_weight``, ``val_year``).
+    """
+
+    train_pos_edge_index: Tensor
+    val_pos_edge_index: Tensor
+    val_neg_edge_index: Tensor
+    test_pos_edge_index: Tensor
+    test_neg_edge_index: Tensor
+    num_nodes: int
+    neg_per_pos: Optional[int]
+    extras: dict
+
+
+def _numpy_globals() -> list:
+    # The globals a pickled plain ndarray refers to, under NumPy 1 and 2 names.
+    core = getattr(np, '_core', None) or np.core
+    rebuild = core.multiarray._reconstruct
+    return [
+        (rebuild, 'numpy._core.multiarray._reconstruct'),
+        (rebuild, 'numpy.core.multiarray._reconstruct'),
+        np.ndarray,
+        np.dtype,
+    ] + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
+
+
+def _load_pt(path: Path) -> dict:
+    try:
+        with torch.serialization.safe_globals(_numpy_globals()):
+            obj = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # an unsafe or corrupt file
+        raise ValueError(
+            f'{path}: not a weights-only loadable file of tensors and arrays '
+            f'(got {type(err).__name__}: {str(err).splitlines()[0]})'
+        ) from err
+    if not isinstance(obj, dict):
+        raise ValueError(f'{path}: expected a dict (got {type(obj).__name__})')
+    return obj
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    r"""A headerless numeric CSV (gzip) as a 2-D array: int64 or float32."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas comes with ogb
+        pd = None
+    if pd is not None:
+        array = pd.read_csv(path, compression='gzip', header=None).values
+    else:  # pragma: no cover
+        with gzip.open(path, 'rt') as f:
+            array = np.loadtxt(f, delimiter=',', ndmin=2)
+    if array.ndim == 1:
+        array = array[:, None]
+    # OGB's rule: integer columns stay int64, anything else is float32.
+    if array.dtype.kind in 'iub':
+        return array.astype(np.int64)
+    if array.dtype.kind != 'f':
+        raise ValueError(f'{path}: expected numbers only (got dtype {array.dtype})')
+    return array.astype(np.float32)
+
+
+def _dataset_dir(root: PathLike, name: str) -> Path:
+    if not isinstance(root, (str, os.PathLike)):
+        raise ValueError(f"'root' must be a folder path (got {type(root).__name__})")
+    base = Path(root) / name.replace('-', '_')
+    if not base.is_dir() and Path(f'{base}_pyg').is_dir():
+        base = Path(f'{base}_pyg')
+    return base
+
+
+def _require(paths) -> None:
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ValueError(
+            f'OGB files missing (nothing is downloaded): {missing} '
+            f'(got a folder without them)'
+        )
+
+
+def _csv_graph(raw: Path, add_inverse: bool, extras) -> Data:
+    names = ['edge.csv.gz', 'num-node-list.csv.gz', 'num-edge-list.csv.gz']
+    _require([raw / n for n in names] + [raw / f'{e}.csv.gz' for e in extras])
+    edge = _read_csv(raw / 'edge.csv.gz')
+    num_nodes = int(_read_csv(raw / 'num-node-list.csv.gz')[0, 0])
+    num_edges = int(_read_csv(raw / 'num-edge-list.csv.gz')[0, 0])
+    if edge.shape != (num_edges, 2):
+        raise ValueError(
+            f'{raw / "edge.csv.gz"}: expected {num_edges} lines of 2 node ids '
+            f'(got shape {edge.shape})'
+        )
+    arrays = {'edge_index': edge.T}
+    for key, file in (('x', 'node-feat'), ('edge_attr', 'edge-feat')):
+        if (raw / f'{file}.csv.gz').is_file():
+            arrays[key] = _read_csv(raw / f'{file}.csv.gz')
+    for extra in extras:
+        arrays[extra] = _read_csv(raw / f'{extra}.csv.gz')
+    return _build(arrays, num_nodes, add_inverse, str(raw))
+
+
+def _binary_graph(raw: Path) -> Data:
+    _require([raw / 'data.npz'])
+    with np.load(raw / 'data.npz', allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for key in ('edge_index', 'num_nodes_list', 'num_edges_list'):
+        if key not in arrays:
+            raise ValueError(f"{raw / 'data.npz'}: missing the array '{key}'")
+    num_nodes = int(arrays.pop('num_nodes_list')[0])
+    arrays.pop('num_edges_list')
+    renamed = {'node_feat': 'x', 'edge_feat': 'edge_attr'}
+    arrays = {renamed.get(k, k): v for k, v in arrays.items()}
+    return _build(arrays, num_nodes, False, str(raw / 'data.npz'))
+
+
+def _build(arrays: dict, num_nodes: int, add_inverse: bool, source: str) -> Data:
+    edge_index = torch.from_numpy(np.ascontiguousarray(arrays.pop('edge_index')))
+    check_edge_index(edge_index.long(), num_nodes, name=f'{source}: edge_index')
+    edge_index = edge_index.long()
+    num_lines = edge_index.size(1)
+    if add_inverse:  # OGB interleaves every edge with its reverse
+        edge_index = torch.stack([edge_index, edge_index.flip(0)], 2).view(2, -1)
+    data = Data(edge_index=edge_index, num_nodes=num_nodes)
+    for key, value in arrays.items():
+        value = torch.from_numpy(np.ascontiguousarray(value))
+        edge_level = key == 'edge_attr' or key.startswith('edge_')
+        expected = num_lines if edge_level else num_nodes
+        if value.size(0) != expected:
+            raise ValueError(
+                f"{source}: '{key}' must have {expected} rows (got {value.size(0)})"
+            )
+        if edge_level and add_inverse:
+            value = value.repeat_interleave(2, dim=0)
+        data[key] = value
+    return data
+
+
+def _pairs(entry: dict, path: Path, num_nodes: int):
+    r"""``(pos, neg, neg_per_pos, rest)`` of one split dict."""
+    entry = {
+        k: torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v
+        for k, v in entry.items()
+    }
+    neg, per_pos = None, None
+    if 'edge' in entry:
+        pos = entry.pop('edge').long().t()
+        if 'edge_neg' in entry:
+            neg = entry.pop('edge_neg').long().t()
+    elif 'source_node' in entry and 'target_node' in entry:
+        src, dst = entry.pop('source_node').long(), entry.pop('target_node').long()
+        pos = torch.stack([src, dst])
+        if 'target_node_neg' in entry:
+            targets = entry.pop('target_node_neg').long()
+            per_pos = targets.size(1)
+            neg = torch.stack([src.repeat_interleave(per_pos), targets.reshape(-1)])
+    else:
+        raise ValueError(
+            f"{path}: expected the keys 'edge' or 'source_node'/'target_node' "
+            f'(got {sorted(entry)})'
+        )
+    for name, value in (('positives', pos), ('negatives', neg)):
+        if value is not None:
+            check_edge_index(value, num_nodes, name=f'{path}: {name}')
+    return pos, neg, per_pos, entry
+
+
+def _read_split(folder: Path, num_nodes: int) -> OGBLinkSplit:
+    if (folder / 'split_dict.pt').is_file():
+        whole = _load_pt(folder / 'split_dict.pt')
+        files = {stage: folder / 'split_dict.pt' for stage, _ in _STAGES}
+    else:
+        files = {stage: folder / f'{stage}.pt' for stage, _ in _STAGES}
+        _require(files.values())
+        whole = {stage: _load_pt(path) for stage, path in files.items()}
+    fields, extras, per_pos = {}, {}, None
+    for stage, short in _STAGES:
+        if not isinstance(whole.get(stage), dict):
+            raise ValueError(f"{files[stage]}: missing the split '{stage}'")
+        pos, neg, k, rest = _pairs(whole[stage], files[stage], num_nodes)
+        per_pos = per_pos or k
+        fields[f'{short}_pos_edge_index'] = pos
+        if short != 'train':
+            if neg is None:
+                raise ValueError(f'{files[stage]}: no negatives in the {stage} split')
+            fields[f'{short}_neg_edge_index'] = neg
+        elif neg is not None:
+            extras['train_neg_edge_index'] = neg
+        extras.update({f'{short}_{key}': value for key, value in rest.items()})
+    return OGBLinkSplit(
+        num_nodes=num_nodes, neg_per_pos=per_pos, extras=extras, **fields
+    )
+
+
+def load_ogbl(
+    name: str, root: PathLike, *, split_type: Optional[str] = None
+) -> tuple[Data, OGBLinkSplit]:
+    r"""Load an ``ogbl-*`` link-prediction dataset from OGB's folder on disk.
+
+    Reads the files OGB's ``LinkPropPredDataset`` downloads and unpacks
+    (see the module docstring for the layout) without downloading anything
+    and without the ``ogb`` package. The graph is the one OGB's PyG loader
+    builds, unchanged: for ``ogbl-ppa``, ``ogbl-collab`` and ``ogbl-ddi``
+    every listed edge is followed by its reverse, and collab keeps its
+    repeated edges; ``edge_weight``, ``edge_year`` and ``node_year`` come
+    along where the dataset has them. Supported: ``ogbl-ppa``,
+    ``ogbl-collab``, ``ogbl-ddi``, ``ogbl-citation2`` and ``ogbl-vessel``;
+    the knowledge graphs (``ogbl-wikikg2``, ``ogbl-biokg``) are not.
+
+    Args:
+        name (str): The dataset name, e.g. :obj:`'ogbl-collab'`.
+        root (str or os.PathLike): The folder holding ``ogbl_<name>/``.
+        split_type (str, optional): The folder under ``split/``.
+            (default: the dataset's official split)
+
+    Returns:
+        ``(data, split)``: a :class:`~torch_geometric.data.Data` with
+        ``edge_index``, ``num_nodes`` and, where present, ``x``,
+        ``edge_attr`` and the extra arrays; and the :class:`OGBLinkSplit`.
+
+    Raises:
+        ValueError: For an unknown or unsupported name, missing files (all
+            of them listed), files that are not weights-only loadable or
+            node indices out of range.
+
+    :rtype: (:class:`torch_geometric.data.Data`, :class:`OGBLinkSplit`)
+    """
+    if name in _UNSUPPORTED:
+        raise ValueError(
+            f"'name' {name!r} is a knowledge graph, not supported; use one of "
+            f'{sorted(DATASETS)} (got {name!r})'
+        )
+    if name not in DATASETS:
+        raise ValueError(f"'name' must be one of {sorted(DATASETS)} (got {name!r})")
+    default_split, add_inverse, extras, binary = DATASETS[name]
+    base = _dataset_dir(root, name)
+    if not base.is_dir():
+        raise ValueError(
+            f"'root' must contain the folder {base.name}/ of {name} "
+            f'(nothing is downloaded) (got {str(root)!r})'
+        )
+    raw = base / 'raw'
+    data = _binary_graph(raw) if binary else _csv_graph(raw, add_inverse, extras)
+    split = _read_split(base / 'split' / (split_type or default_split), data.num_nodes)
+    return data, split
+
+
+__all__ = ['load_ogbl', 'OGBLinkSplit']
