@@ -2,6 +2,16 @@ r"""Link-prediction toolkit: edge splits, exact negative sampling, training
 negatives and metrics.
 """
 
+from gvae_ext.link.audit import AuditReport, Finding, audit_split
+from gvae_ext.link.evaluator import Evaluator
+from gvae_ext.link.heart import hard_negatives, heart_metrics, heart_ranks
+from gvae_ext.link.heuristics import (
+    adamic_adar,
+    common_neighbors,
+    feature_cosine,
+    personalized_pagerank,
+    resource_allocation,
+)
 from gvae_ext.link.metrics import (
     UndefinedMetricWarning,
     average_precision_score,
@@ -38,25 +48,6 @@ __all__ = [
     'hits_at_k',
     'mrr',
     'UndefinedMetricWarning',
-]
-
-# Heuristics, HeaRT negatives, the OGB-style Evaluator and the split audit.
-from gvae_ext.link.audit import AuditReport, Finding, audit_split  # noqa: E402
-from gvae_ext.link.evaluator import Evaluator  # noqa: E402
-from gvae_ext.link.heart import (  # noqa: E402
-    hard_negatives,
-    heart_metrics,
-    heart_ranks,
-)
-from gvae_ext.link.heuristics import (  # noqa: E402
-    adamic_adar,
-    common_neighbors,
-    feature_cosine,
-    personalized_pagerank,
-    resource_allocation,
-)
-
-__all__ += [
     'common_neighbors',
     'adamic_adar',
     'resource_allocation',

@@ -14,7 +14,7 @@ from typing import NamedTuple, Optional
 import torch
 from torch import Tensor
 
-from gvae_ext._spmm import csr_tensor, to_csr
+from gvae_ext.sparse import csr_tensor, to_csr
 
 # Elements of the temporaries of one chunk (index expansions, dense rows).
 CHUNK_BUDGET = 2**18

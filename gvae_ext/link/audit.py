@@ -127,8 +127,10 @@ def _as_mapping(split) -> dict:
     from torch_geometric.data import Data
 
     if hasattr(split, '_asdict'):  # EdgeSplit, OGBLinkSplit: the known fields
-        keep = set(core.KEYS) | {'num_nodes'}
-        return {k: v for k, v in split._asdict().items() if k in keep}
+        # (EdgeSplit answers the audit's names through its alias properties)
+        keep = tuple(core.KEYS) + ('num_nodes',)
+        found = {k: getattr(split, k, None) for k in keep}
+        return {k: v for k, v in found.items() if v is not None}
     if isinstance(split, (tuple, list)) and len(split) == 3:
         if all(isinstance(d, Data) for d in split):
             return _from_data_triple(split)
@@ -209,7 +211,16 @@ def audit_split(
         check_edge_index(value, num_nodes, name=name)
     if edge_index is not None:
         check_edge_index(edge_index, num_nodes)
-    return core.run_checks(parts, edge_index, num_nodes, is_undirected, max_examples)
+    num_nodes, sizes, found = core.run_checks(
+        parts, edge_index, num_nodes, is_undirected, max_examples
+    )
+    rank = {check: i for i, check in enumerate(CHECKS)}
+    return AuditReport(
+        num_nodes=num_nodes,
+        is_undirected=is_undirected,
+        sizes=sizes,
+        findings=[Finding(*f) for f in sorted(found, key=lambda f: rank[f[0]])],
+    )
 
 
 __all__ = ['audit_split', 'AuditReport', 'Finding', 'CHECKS']

@@ -16,10 +16,14 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_edge_index, check_features, check_positive_int
+from gvae_ext._checks import (
+    check_edge_index,
+    check_features,
+    check_generator,
+    check_positive_int,
+)
 from gvae_ext.link import _adjacency as adjacency
 from gvae_ext.link import _heart_core, _ranking
-from gvae_ext.link.negative import check_generator_device
 
 HEURISTICS = ('cn', 'aa', 'ra', 'ppr', 'cosine')
 HITS_KS = (1, 3, 10, 20, 50, 100)
@@ -153,7 +157,7 @@ def hard_negatives(
     names = _check_options(heuristics, merge, x, n)
     if x is not None and x.device != edge_index.device:
         raise ValueError(f"'x' must be on the device of 'edge_index' (got {x.device})")
-    check_generator_device(generator, edge_index.device)
+    check_generator(generator, device=edge_index.device)
     ctx = dict(
         alpha=adjacency.check_open_unit(alpha, 'alpha'),
         tol=adjacency.check_open_unit(tol, 'tol'),
