@@ -2,7 +2,10 @@ r"""Image grids written as greyscale PNG without any plotting library.
 
 A tiny PNG encoder (8-bit greyscale, one ``IDAT`` chunk, ``zlib`` from the
 standard library) keeps the DenseVAE plots free of the optional matplotlib
-dependency; the files open in any viewer.
+dependency; the files open in any viewer. Titles and row labels are drawn
+with a built-in 5x7 bitmap font (upper-case letters, digits and a little
+punctuation; lower case is drawn as upper case), so labelled grids need no
+plotting library either.
 """
 
 import os
@@ -18,6 +21,61 @@ from gvae_ext._checks import check_positive_int, check_tensor
 from gvae_ext._io import atomic_write
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+# A 5x7 bitmap font for titles and row labels: seven rows of five pixels
+# each, '#' = ink.
+_GLYPHS = {
+    'A': '.###. #...# #...# ##### #...# #...# #...#',
+    'B': '####. #...# #...# ####. #...# #...# ####.',
+    'C': '.###. #...# #.... #.... #.... #...# .###.',
+    'D': '####. #...# #...# #...# #...# #...# ####.',
+    'E': '##### #.... #.... ####. #.... #.... #####',
+    'F': '##### #.... #.... ####. #.... #.... #....',
+    'G': '.###. #...# #.... #.### #...# #...# .####',
+    'H': '#...# #...# #...# ##### #...# #...# #...#',
+    'I': '.###. ..#.. ..#.. ..#.. ..#.. ..#.. .###.',
+    'J': '..### ...#. ...#. ...#. ...#. #..#. .##..',
+    'K': '#...# #..#. #.#.. ##... #.#.. #..#. #...#',
+    'L': '#.... #.... #.... #.... #.... #.... #####',
+    'M': '#...# ##.## #.#.# #.#.# #...# #...# #...#',
+    'N': '#...# #...# ##..# #.#.# #..## #...# #...#',
+    'O': '.###. #...# #...# #...# #...# #...# .###.',
+    'P': '####. #...# #...# ####. #.... #.... #....',
+    'Q': '.###. #...# #...# #...# #.#.# #..#. .##.#',
+    'R': '####. #...# #...# ####. #.#.. #..#. #...#',
+    'S': '.#### #.... #.... .###. ....# ....# ####.',
+    'T': '##### ..#.. ..#.. ..#.. ..#.. ..#.. ..#..',
+    'U': '#...# #...# #...# #...# #...# #...# .###.',
+    'V': '#...# #...# #...# #...# #...# .#.#. ..#..',
+    'W': '#...# #...# #...# #.#.# #.#.# #.#.# .#.#.',
+    'X': '#...# #...# .#.#. ..#.. .#.#. #...# #...#',
+    'Y': '#...# #...# .#.#. ..#.. ..#.. ..#.. ..#..',
+    'Z': '##### ....# ...#. ..#.. .#... #.... #####',
+    '0': '.###. #...# #..## #.#.# ##..# #...# .###.',
+    '1': '..#.. .##.. ..#.. ..#.. ..#.. ..#.. .###.',
+    '2': '.###. #...# ....# ...#. ..#.. .#... #####',
+    '3': '##### ...#. ..#.. ...#. ....# #...# .###.',
+    '4': '...#. ..##. .#.#. #..#. ##### ...#. ...#.',
+    '5': '##### #.... ####. ....# ....# #...# .###.',
+    '6': '..##. .#... #.... ####. #...# #...# .###.',
+    '7': '##### ....# ...#. ..#.. .#... .#... .#...',
+    '8': '.###. #...# #...# .###. #...# #...# .###.',
+    '9': '.###. #...# #...# .#### ....# ...#. .##..',
+    ' ': '..... ..... ..... ..... ..... ..... .....',
+    '-': '..... ..... ..... ##### ..... ..... .....',
+    '/': '..... ....# ...#. ..#.. .#... #.... .....',
+    '.': '..... ..... ..... ..... ..... .##.. .##..',
+    ',': '..... ..... ..... ..... .##.. ..#.. .#...',
+    ':': '..... .##.. .##.. ..... .##.. .##.. .....',
+    '(': '...#. ..#.. .#... .#... .#... ..#.. ...#.',
+    ')': '.#... ..#.. ...#. ...#. ...#. ..#.. .#...',
+    '=': '..... ..... ##### ..... ##### ..... .....',
+    '+': '..... ..#.. ..#.. ##### ..#.. ..#.. .....',
+    '~': '..... ..... .#..# #.##. ..... ..... .....',
+}
+_GLYPH_HEIGHT = 7
+# Pixels around a label or title, before scaling.
+_MARGIN = 2
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -113,11 +171,136 @@ def make_grid(
     return grid
 
 
+def render_text(text: str, scale: int = 1, name: str = 'text') -> Tensor:
+    r"""Draw :obj:`text` in the built-in 5x7 bitmap font.
+
+    Args:
+        text (str): The text; lower case is drawn as upper case.
+        scale (int, optional): Nearest-neighbour upscaling. (default: :obj:`1`)
+        name (str, optional): The argument named in errors.
+            (default: :obj:`'text'`)
+
+    Returns:
+        A float tensor ``[7 * scale, (6 * len(text) - 1) * scale]``, :obj:`1.0`
+        where there is ink and :obj:`0.0` elsewhere.
+
+    Raises:
+        ValueError: When :obj:`text` is not a non-empty string or holds a
+            character the font cannot draw.
+    """
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"'{name}' must be a non-empty string (got {text!r})")
+    scale = check_positive_int(scale, 'scale')
+    columns = []
+    for char in text.upper():
+        if char not in _GLYPHS:
+            raise ValueError(
+                f"'{name}' holds {char!r}, which the built-in font cannot draw "
+                f'(letters, digits, space and -/.,:()=+~) (got {text!r})'
+            )
+        rows = _GLYPHS[char].split()
+        glyph = torch.tensor([[float(c == '#') for c in row] for row in rows])
+        columns += [glyph, torch.zeros(_GLYPH_HEIGHT, 1)]
+    image = torch.cat(columns[:-1], dim=1)
+    return image.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
+
+
+def _paste(canvas: Tensor, ink: Tensor, top: int, left: int) -> None:
+    # Dark text on the light band: ink 1.0 becomes grey level 0.0.
+    height, width = ink.shape
+    region = canvas[top : top + height, left : left + width]
+    region.copy_(torch.minimum(region, 1.0 - ink))
+
+
+def label_grid(
+    grid: Tensor,
+    image_rows: Sequence[tuple[int, int]],
+    title: Optional[str] = None,
+    row_labels: Optional[Sequence[str]] = None,
+) -> Tensor:
+    r"""Add a title band above :obj:`grid` and a label band to its left.
+
+    Args:
+        grid (torch.Tensor): The ``[H, W]`` grid, values in ``[0, 1]``.
+        image_rows (list of (int, int)): The first and one-past-last pixel
+            row of each row of images in :obj:`grid`.
+        title (str, optional): Drawn above the grid. (default: :obj:`None`)
+        row_labels (list of str, optional): Drawn left of the rows of images,
+            vertically centred; used in turn, repeating when there are more
+            rows than labels. (default: :obj:`None`)
+
+    Returns:
+        The labelled image: white bands, black text, the grid unchanged.
+
+    Raises:
+        ValueError: For text the font cannot draw, an empty
+            :obj:`row_labels`, or image rows less than 7 pixels tall.
+    """
+    if row_labels is not None and (isinstance(row_labels, str) or not row_labels):
+        raise ValueError(
+            f"'row_labels' must be a non-empty list of strings (got {row_labels!r})"
+        )
+    tallest = min((end - start for start, end in image_rows), default=0)
+    if row_labels is not None and tallest < _GLYPH_HEIGHT:
+        raise ValueError(
+            "'row_labels' need rows of images at least 7 pixels tall; raise "
+            f"'scale' (got {tallest} pixels)"
+        )
+    # Twice the font size where the rows of images leave room for it.
+    text_scale = 2 if tallest >= 2 * _GLYPH_HEIGHT + 2 or row_labels is None else 1
+    margin = _MARGIN * text_scale
+    labels = [render_text(t, text_scale, 'row_labels') for t in row_labels or []]
+    heading = render_text(title, text_scale, 'title') if title is not None else None
+    band = max((t.size(1) for t in labels), default=-margin) + 2 * margin
+    top = heading.size(0) + 2 * margin if heading is not None else 0
+    width = max(band + grid.size(1), heading.size(1) + 2 * margin if top else 0)
+    canvas = torch.ones(top + grid.size(0), width, device=grid.device)
+    canvas[top:, band : band + grid.size(1)] = grid
+    if heading is not None:
+        _paste(canvas, heading.to(grid.device), margin, margin)
+    for i, (start, end) in enumerate(image_rows if labels else []):
+        text = labels[i % len(labels)].to(grid.device)
+        _paste(canvas, text, top + (start + end - text.size(0)) // 2, margin)
+    return canvas
+
+
 def save_image_grid(
-    path, images: Tensor, image_shape: Sequence[int], nrow: int = 10, scale: int = 4
+    path,
+    images: Tensor,
+    image_shape: Sequence[int],
+    nrow: int = 10,
+    scale: int = 4,
+    title: Optional[str] = None,
+    row_labels: Optional[Sequence[str]] = None,
 ) -> str:
-    r"""Write :func:`make_grid` of ``images`` to ``path`` as PNG; return ``path``."""
+    r"""Write :func:`make_grid` of :obj:`images` to :obj:`path` as PNG,
+    with an optional title and row labels (see :func:`label_grid`).
+
+    Args:
+        path (str): The file to write (atomically).
+        images (torch.Tensor): ``[N, H * W]`` or ``[N, H, W]``, values in
+            ``[0, 1]``.
+        image_shape (Tuple[int, int]): ``(H, W)``.
+        nrow (int, optional): Images per grid row. (default: :obj:`10`)
+        scale (int, optional): Nearest-neighbour upscaling. (default: :obj:`4`)
+        title (str, optional): Drawn above the grid. (default: :obj:`None`)
+        row_labels (list of str, optional): One label per row of images,
+            repeating, e.g. :obj:`['original', 'reconstruction']`.
+            (default: :obj:`None`)
+
+    Returns:
+        :obj:`path` as a string.
+    """
+    height = check_positive_int(tuple(image_shape)[0], 'image_shape')
     grid = make_grid(images, tuple(image_shape), nrow=nrow, scale=scale)
+    if title is not None or row_labels is not None:
+        rows = (images.size(0) + nrow - 1) // nrow
+        # make_grid's padding is 1 pixel before scaling.
+        image_rows = [
+            ((1 + r * (height + 1)) * scale, (1 + r * (height + 1) + height) * scale)
+            for r in range(rows)
+        ]
+        grid = label_grid(grid, image_rows, title, row_labels)
     write_png(path, grid)
     return os.fspath(path)
 
@@ -153,8 +336,9 @@ def save_vae_plots(
     nrow: int = 10,
 ) -> list[str]:
     r"""Write ``reconstructions.png`` (up to 4 rows of originals from ``x``,
-    each over its reconstruction at :math:`z = \mu`) and ``samples.png``
-    (``nrow x nrow`` decoder means of prior draws) to ``folder``.
+    each over its reconstruction at :math:`z = \mu`, the rows labelled
+    ``ORIGINAL`` and ``RECONSTRUCTION``) and ``samples.png`` (``nrow x nrow``
+    decoder means of prior draws) to ``folder``, each with a title.
 
     Tabular data (``image_shape=None``) gets no plots; the written paths are
     returned.
@@ -168,10 +352,28 @@ def save_vae_plots(
         if count > 0:
             pairs = interleave_rows(x[:count], model.reconstruct(x[:count]), nrow)
             path = os.path.join(folder, 'reconstructions.png')
-            paths.append(save_image_grid(path, pairs, image_shape, nrow))
+            paths.append(
+                save_image_grid(
+                    path,
+                    pairs,
+                    image_shape,
+                    nrow,
+                    title='originals and reconstructions (z = mu)',
+                    row_labels=['original', 'reconstruction'],
+                )
+            )
         samples = model.sample(nrow * nrow, generator)
         path = os.path.join(folder, 'samples.png')
-        paths.append(save_image_grid(path, samples, image_shape, nrow))
+        paths.append(
+            save_image_grid(
+                path,
+                samples,
+                image_shape,
+                nrow,
+                title='samples: decoder means, z ~ N(0, I)',
+                row_labels=['sample'],
+            )
+        )
     return paths
 
 
@@ -179,6 +381,8 @@ __all__ = [
     'write_png',
     'make_grid',
     'save_image_grid',
+    'render_text',
+    'label_grid',
     'interleave_rows',
     'save_vae_plots',
 ]

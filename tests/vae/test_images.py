@@ -6,7 +6,9 @@ import torch
 
 from gvae_ext.vae.images import (
     interleave_rows,
+    label_grid,
     make_grid,
+    render_text,
     save_image_grid,
     save_vae_plots,
     write_png,
@@ -80,9 +82,80 @@ def test_save_image_grid_and_vae_plots(tmp_path):
         'reconstructions.png',
         'samples.png',
     ]
-    # 20 originals + 20 reconstructions = 8 grid rows of 5 images, 3 pixels each.
-    assert len(_read_png(paths[0])) == 4 * (8 * 3 + 1)
+    # 20 originals + 20 reconstructions = 8 grid rows of 5 images, 3 pixels
+    # each, under a title band of 7 + 2 * 2 pixels (rows of 8 pixels get the
+    # font at scale 1); the 38-character title is wider than the labels
+    # ('RECONSTRUCTION', 14 * 6 - 1 + 2 * 2) and the grid together.
+    recon = _read_png(paths[0])
+    assert len(recon) == 4 * (8 * 3 + 1) + 11
+    assert len(recon[0]) == 38 * 6 - 1 + 2 * 2 > 87 + 4 * (5 * 3 + 1)
+    samples = _read_png(paths[1])
+    assert len(samples) == 4 * (5 * 3 + 1) + 11
     assert save_vae_plots(model, torch.rand(5, 4), None, tmp_path / 'q') == []
+
+
+def test_render_text_glyphs():
+    i = render_text('I')
+    assert i.tolist() == [
+        [0, 1, 1, 1, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 1, 1, 1, 0],
+    ]
+    two = render_text('IL', scale=2)
+    # Two glyphs, a one-pixel gap between them, everything doubled.
+    assert two.shape == (14, 22) and torch.equal(two[::2, :10:2], i)
+    assert torch.equal(two[:, 10:12], torch.zeros(14, 2))
+    assert torch.equal(render_text('noisy'), render_text('NOISY'))
+    assert not torch.equal(render_text('CLEAN'), render_text('CLEAR'))
+
+
+def _band(rows, top, bottom, right):
+    return [row[:right] for row in rows[top:bottom]]
+
+
+def test_save_image_grid_labels_rows_and_title(tmp_path):
+    images = torch.rand(30, 4)  # 3 rows of 10 images, 2x2 pixels each
+    labels = ['clean', 'noisy', 'denoised']
+    path = save_image_grid(
+        tmp_path / 'd.png', images, (2, 2), nrow=10, scale=8, title='denoising',
+        row_labels=labels,
+    )  # fmt: skip
+    rows = _read_png(path)
+    grid = make_grid(images, (2, 2), nrow=10, scale=8)
+    # Rows of 16 pixels take the font at scale 2: margin 4, title band 22.
+    top, band = 7 * 2 + 2 * 4, (8 * 6 - 1) * 2 + 2 * 4
+    assert len(rows) == top + grid.size(0) and len(rows[0]) == band + grid.size(1)
+    # The grid itself is unchanged, right of the label band.
+    expected = (grid * 255).round().to(torch.uint8).tolist()
+    assert [r[band:] for r in rows[top:]] == expected
+    # The title band has ink (0) and spells the title.
+    title = torch.tensor(_band(rows, 4, 4 + 14, 4 + 9 * 12 - 2))[:, 4:]
+    assert torch.equal(title == 0, render_text('DENOISING', 2).bool())
+    # Each row of images has its own label, centred on it.
+    drawn = []
+    for r, label in enumerate(labels):
+        start = top + (1 + r * 3) * 8
+        text = torch.tensor(_band(rows, start + 1, start + 15, band)) == 0
+        ink = render_text(label, 2).bool()
+        assert text.any() and torch.equal(text[:, 4 : 4 + ink.size(1)], ink)
+        drawn.append(text)
+    assert not torch.equal(drawn[0], drawn[1]) and not torch.equal(drawn[1], drawn[2])
+
+
+def test_label_grid_repeats_labels():
+    grid = torch.zeros(40, 10)
+    rows = [(0, 10), (10, 20), (20, 30), (30, 40)]
+    out = label_grid(grid, rows, row_labels=['a', 'b'])
+    band = out[:, : out.size(1) - 10]
+    assert torch.equal(band[0:10], band[20:30]) and torch.equal(
+        band[10:20], band[30:40]
+    )
+    assert not torch.equal(band[0:10], band[10:20])
+    assert torch.equal(out[:, -10:], grid)
 
 
 def test_image_errors(tmp_path):
@@ -104,3 +177,13 @@ def test_image_errors(tmp_path):
         interleave_rows(torch.rand(2, 4), torch.rand(3, 4), 2)
     with pytest.raises(ValueError, match="'originals' must hold a multiple"):
         interleave_rows(torch.rand(3, 4), torch.rand(3, 4), 2)
+    with pytest.raises(ValueError, match="'title' holds '@', which the built-in"):
+        save_image_grid(tmp_path / 'x.png', torch.rand(2, 4), (2, 2), title='a@b')
+    with pytest.raises(ValueError, match="'row_labels' need rows of images at least"):
+        save_image_grid(tmp_path / 'x.png', torch.rand(2, 4), (2, 2), scale=1,
+                        row_labels=['a'])  # fmt: skip
+    with pytest.raises(ValueError, match="'row_labels' must be a non-empty list"):
+        save_image_grid(tmp_path / 'x.png', torch.rand(2, 4), (2, 2), row_labels='ab')
+    with pytest.raises(ValueError, match="'text' must be a non-empty string"):
+        render_text('')
+    assert not (tmp_path / 'x.png').exists()
