@@ -59,7 +59,15 @@ def main(argv=None) -> dict:
     )
     if args.out:
         rows = torch.cat([clean[:10], noisy[:10], denoised[:10]])
-        save_image_grid(args.out, rows, data.image_shape, nrow=10, scale=4)
+        save_image_grid(
+            args.out,
+            rows,
+            data.image_shape,
+            nrow=10,
+            scale=4,
+            title='denoising',
+            row_labels=['clean', 'noisy', 'denoised'],
+        )
         print(f'grid (clean / noisy / denoised) written to {args.out}')
     return mse
 
