@@ -206,10 +206,18 @@ def _add_bench_parser(sub) -> None:
     p.add_argument(
         '--models',
         default=None,
-        help='comma-separated rows: sc, deepwalk, MODEL[*][@PRESET] '
+        help='comma-separated rows: sc, deepwalk, the heuristics cn, aa, ra, '
+        'ppr, and MODEL[*][@PRESET] '
         '(default: the rows of Table 1 plus the default preset)',
     )
     p.add_argument('--seeds', default='0-9', help="e.g. '0-9' or '0,1,2'")
+    p.add_argument(
+        '--protocol',
+        default='random',
+        help='comma-separated evaluation protocols: random (AUC/AP against '
+        'random non-edges), heart (MRR and Hits@K against HeaRT hard '
+        'negatives), ogb (OGB Hits@K and MRR) (default: random)',
+    )
     p.add_argument('--root', default=None, help='data folder for planetoid:NAME')
     p.add_argument(
         '--out', default='bench_out', metavar='DIR', help='(default: bench_out)'

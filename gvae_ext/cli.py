@@ -71,6 +71,9 @@ def _cmd_bench(args) -> int:
     seeds = bench.parse_seeds(args.seeds)
     for row in rows:
         bench.parse_row(row)  # a bad row fails before the grid starts
+    protocols = bench.check_protocols(
+        [p.strip() for p in args.protocol.split(',') if p.strip()]
+    )
     check_outputs(args)
     results = bench.run_grid(
         datasets,
@@ -80,6 +83,7 @@ def _cmd_bench(args) -> int:
         root=args.root,
         device=args.device,
         progress=resolve_progress(args.progress),
+        protocols=protocols,
     )
     summary = bench.summarize(results)
     paths = bench.write_reports(summary, args.out)

@@ -11,10 +11,16 @@ node and score a pair by the inner product :math:`\mathbf{z}_i^\top
 """
 
 from gvae_ext.baselines.deepwalk import deepwalk_embedding, random_walks
-from gvae_ext.baselines.evaluate import BASELINES, evaluate_baseline, score_pairs
+from gvae_ext.baselines.evaluate import (
+    BASELINES,
+    baseline_embedding,
+    evaluate_baseline,
+    score_pairs,
+)
 from gvae_ext.baselines.spectral import spectral_embedding
 
 __all__ = [
+    'baseline_embedding',
     'BASELINES',
     'deepwalk_embedding',
     'evaluate_baseline',

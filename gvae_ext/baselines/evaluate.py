@@ -56,6 +56,31 @@ def score_pairs(z: Tensor, edge_index: Tensor) -> Tensor:
     return (z[row] * z[col]).sum(-1)
 
 
+def baseline_embedding(
+    name: str, split: Any, num_nodes: int, seed: int = 0, **kwargs
+) -> Tensor:
+    r"""The embedding of the training graph by the baseline :obj:`name`.
+
+    Args:
+        name (str): :obj:`'sc'` or :obj:`'deepwalk'`.
+        split (EdgeSplit): The split; only its training edges are used.
+        num_nodes (int): The number of nodes.
+        seed (int, optional): Seeds a :class:`torch.Generator` on the
+            split's device. (default: :obj:`0`)
+        **kwargs: Passed on to the embedding function.
+
+    Returns:
+        torch.Tensor: The :obj:`[num_nodes, dim]` embedding.
+    """
+    if name not in BASELINES:
+        raise ValueError(f"'name' must be one of {tuple(BASELINES)} (got {name!r})")
+    seed = check_positive_int(seed, 'seed', allow_zero=True)
+    train = split.train_pos_edge_index
+    check_tensor(train, 'split.train_pos_edge_index')
+    gen = torch.Generator(device=train.device).manual_seed(seed)
+    return BASELINES[name](train, num_nodes, generator=gen, **kwargs)
+
+
 def evaluate_baseline(
     name: str, split: Any, num_nodes: int, seed: int = 0, **kwargs
 ) -> Dict[str, float]:
@@ -92,11 +117,7 @@ def evaluate_baseline(
             f"'split' must have the fields of EdgeSplit (got {type(split).__name__} "
             f'without {", ".join(missing)})'
         )
-    seed = check_positive_int(seed, 'seed', allow_zero=True)
-    train = split.train_pos_edge_index
-    check_tensor(train, 'split.train_pos_edge_index')
-    gen = torch.Generator(device=train.device).manual_seed(seed)
-    z = BASELINES[name](train, num_nodes, generator=gen, **kwargs)
+    z = baseline_embedding(name, split, num_nodes, seed, **kwargs)
     out = {}
     for part in ('test', 'val'):
         pos = score_pairs(z, getattr(split, f'{part}_pos_edge_index'))

@@ -36,6 +36,13 @@ import torch
 from gvae_ext._io import check_output_path, write_json, write_text
 from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
 from gvae_ext.report._runs import input_digests, read_run, run_path
+from gvae_ext.report.protocols import (
+    HEURISTICS,
+    HeartCache,
+    check_protocols,
+    evaluate,
+    heuristic_scorer,
+)
 
 # Kipf & Welling 2016, Table 1 (AUC, AP) x100.
 PAPER = {
@@ -100,12 +107,13 @@ def parse_row(row: str) -> dict[str, object]:
     r"""Split a row name into ``model``, ``featureless`` and ``preset``."""
     from gvae_ext.train import DEFAULT_PRESET, MODELS, PRESETS
 
-    if row in BASELINES:
+    if row in BASELINES or row in HEURISTICS:
         return dict(model=row, featureless=True, preset=None)
     m = _ROW.match(row)
     if not m or m.group('model') not in MODELS:
         raise ValueError(
-            f"'models' entry must be one of {BASELINES} or MODEL[*][@PRESET] "
+            f"'models' entry must be one of {BASELINES + tuple(HEURISTICS)} or "
+            'MODEL[*][@PRESET] '
             f'with MODEL in {MODELS} (got {row!r})'
         )
     preset = m.group('preset') or DEFAULT_PRESET
@@ -116,27 +124,90 @@ def parse_row(row: str) -> dict[str, object]:
     )
 
 
-def run_one(data, dataset: str, row: str, seed: int, device: str = 'cpu') -> dict:
-    r"""Train/evaluate one row on one seed; returns a JSON-ready dict."""
+def _scorer(data, split, spec: dict, seed: int, device: str):
+    r"""The row's pair scorer and its validation metrics."""
+    from gvae_ext.baselines import baseline_embedding, score_pairs
     from gvae_ext.datasets import featureless
-    from gvae_ext.link.split import split_edges
     from gvae_ext.train import FitConfig, fit
 
+    model = spec['model']
+    if model in HEURISTICS:
+        return heuristic_scorer(model, split), {}
+    if model in BASELINES:
+        z = baseline_embedding(model, split, data.num_nodes, seed)
+        return (lambda pairs: score_pairs(z, pairs)), {}
+    config = FitConfig.from_preset(
+        spec['preset'], model=model, seed=seed, device=device
+    )
+    graph = featureless(data) if spec['featureless'] else data
+    result = fit(graph, config, split=split)
+    net, z = result.model.eval(), result.embeddings
+    val = {k: result.metrics[k] for k in ('val_auc', 'val_ap')}
+    return (lambda pairs: net.decoder(z, pairs, sigmoid=False)), val
+
+
+def _features(data):
+    x = getattr(data, 'x', None)
+    # HeaRT ranks by feature cosine only where the features are real ones.
+    return None if x is None or x.size(1) == data.num_nodes else x
+
+
+def run_one(
+    data,
+    dataset: str,
+    row: str,
+    seed: int,
+    device: str = 'cpu',
+    *,
+    protocols: Sequence[str] = ('random',),
+    heart: Optional[HeartCache] = None,
+) -> dict:
+    r"""Train/evaluate one row on one seed under every protocol.
+
+    Args:
+        data (torch_geometric.data.Data): The graph.
+        dataset (str): Its spec (recorded in the result).
+        row (str): The row (:func:`parse_row`).
+        seed (int): Seeds the split, the training and the protocols.
+        device (str, optional): The device. (default: :obj:`'cpu'`)
+        protocols (sequence of str, optional): Names from
+            :data:`~gvae_ext.report.protocols.PROTOCOLS`.
+            (default: :obj:`('random',)`)
+        heart (HeartCache, optional): Shares HeaRT negatives between rows.
+
+    Returns:
+        A JSON-ready dict of the run and its metrics.
+    """
+    from gvae_ext.link import split_edges
+
+    protocols = check_protocols(protocols)
     spec = parse_row(row)
     gen = torch.Generator().manual_seed(seed)
     split = split_edges(data.edge_index, data.num_nodes, generator=gen)
     start = time.perf_counter()
-    if spec['model'] in BASELINES:
-        from gvae_ext.baselines import evaluate_baseline
-
-        metrics = evaluate_baseline(spec['model'], split, data.num_nodes, seed)
-        metrics = {k: float(v) for k, v in metrics.items()}
-    else:
-        config = FitConfig.from_preset(
-            spec['preset'], model=spec['model'], seed=seed, device=device
+    score, metrics = _scorer(data, split, spec, seed, device)
+    if 'random' in protocols and not metrics:
+        metrics = evaluate(
+            score,
+            split._replace(
+                test_pos_edge_label_index=split.val_pos_edge_label_index,
+                test_neg_edge_label_index=split.val_neg_edge_label_index,
+            ),
+            ('random',),
+            seed=seed,
         )
-        graph = featureless(data) if spec['featureless'] else data
-        metrics = fit(graph, config, split=split).metrics
+        metrics = {'val_auc': metrics['test_auc'], 'val_ap': metrics['test_ap']}
+    metrics.update(
+        evaluate(
+            score,
+            split,
+            protocols,
+            seed=seed,
+            heart=heart,
+            heart_key=(dataset, seed),
+            x=_features(data),
+        )
+    )
     return dict(
         dataset=dataset,
         row=row,
@@ -154,6 +225,7 @@ def run_key(
     root=None,
     features=None,
     device: str = 'cpu',
+    protocols: Sequence[str] = ('random',),
 ) -> dict:
     r"""Everything that determines the result of one bench run.
 
@@ -165,9 +237,11 @@ def run_key(
         features (str, optional): The features file of an edge list.
             (default: :obj:`None`)
         device (str, optional): The device. (default: :obj:`'cpu'`)
+        protocols (sequence of str, optional): The evaluation protocols.
+            (default: :obj:`('random',)`)
 
     Returns:
-        A JSON-ready dict: the spec, row, seed, the absolute ``root``, the
+        A JSON-ready dict: the spec, row, seed, protocols, the absolute ``root``, the
         SHA-256 of every input file, the row's full training configuration and
         the package version.
     """
@@ -175,7 +249,7 @@ def run_key(
     from gvae_ext.train import FitConfig
 
     spec = parse_row(row)
-    if spec['model'] in BASELINES:
+    if spec['model'] in BASELINES or spec['model'] in HEURISTICS:
         config: dict = dict(model=spec['model'])
     else:
         config = dataclasses.asdict(
@@ -188,6 +262,7 @@ def run_key(
         dataset=dataset,
         row=row,
         seed=int(seed),
+        protocols=list(check_protocols(protocols)),
         root=None if root is None else os.path.abspath(os.fspath(root)),
         inputs=input_digests(dataset, root, features),
         config=config,
@@ -216,6 +291,7 @@ def run_grid(
     features: Optional[str] = None,
     device: str = 'cpu',
     progress: bool = True,
+    protocols: Sequence[str] = ('random',),
 ) -> list[dict]:
     r"""Run every (dataset, row, seed) not already on disk; return all runs.
 
@@ -234,6 +310,8 @@ def run_grid(
             (default: :obj:`None`)
         device (str, optional): The device. (default: :obj:`'cpu'`)
         progress (bool, optional): Show a progress bar. (default: :obj:`True`)
+        protocols (sequence of str, optional): The evaluation protocols
+            (:mod:`gvae_ext.report.protocols`). (default: :obj:`('random',)`)
 
     Returns:
         One dict per run (the metrics of :func:`run_one` and the ``key``).
@@ -247,6 +325,8 @@ def run_grid(
         raise ValueError(f"'seeds' must hold at least one seed (got {seeds})")
     for row in rows:
         parse_row(row)
+    protocols = check_protocols(protocols)
+    heart = HeartCache()
     check_output_path(os.path.join(out_dir, 'runs'), 'out_dir', kind='dir')
     jobs = [(d, r, s) for d in datasets for r in rows for s in seeds]
     bar = None
@@ -256,7 +336,15 @@ def run_grid(
         bar = tqdm(total=len(jobs), desc='bench', unit='run')
     results, cache = [], {}
     for dataset, row, seed in jobs:
-        key = run_key(dataset, row, seed, root=root, features=features, device=device)
+        key = run_key(
+            dataset,
+            row,
+            seed,
+            root=root,
+            features=features,
+            device=device,
+            protocols=protocols,
+        )
         path = run_path(out_dir, key)
         result = read_run(path, key) if os.path.isfile(path) else None
         if result is None:
@@ -265,7 +353,15 @@ def run_grid(
                     {'features': features} if dataset.startswith('edgelist:') else {}
                 )
                 cache[dataset] = load_dataset(dataset, root=root, **extra)
-            result = run_one(cache[dataset], dataset, row, seed, device)
+            result = run_one(
+                cache[dataset],
+                dataset,
+                row,
+                seed,
+                device,
+                protocols=protocols,
+                heart=heart,
+            )
             result['key'] = key
             write_json(path, result)
         results.append(result)
@@ -277,18 +373,32 @@ def run_grid(
     return results
 
 
+def _metric_keys(runs: Sequence[dict]) -> list[str]:
+    skip = {'dataset', 'row', 'seed', 'key'}
+    keys = [k for k, v in runs[0].items() if k not in skip and isinstance(v, float)]
+    return [k for k in keys if all(isinstance(r.get(k), (int, float)) for r in runs)]
+
+
 def summarize(results: Sequence[dict]) -> list[dict]:
-    r"""Mean and (sample) standard deviation of test/val AUC/AP, x100."""
+    r"""Mean and (sample) standard deviation of every metric, x100.
+
+    Args:
+        results (list of dict): Runs from :func:`run_grid`.
+
+    Returns:
+        One dict per (dataset, row): ``runs``, ``<metric>`` and
+        ``<metric>_std`` (x100; ``seconds`` as it is), and the paper's
+        ``paper_auc``/``paper_ap`` (NaN where there is none).
+    """
     groups: dict[tuple, list[dict]] = {}
     for r in results:
         groups.setdefault((r['dataset'], r['row']), []).append(r)
     summary = []
     for (dataset, row), runs in groups.items():
         entry = dict(dataset=dataset, row=row, runs=len(runs))
-        for key in ('test_auc', 'test_ap', 'val_auc', 'val_ap', 'seconds'):
-            values = [
-                100 * float(r[key]) if key != 'seconds' else float(r[key]) for r in runs
-            ]
+        for key in _metric_keys(runs):
+            scale = 1.0 if key == 'seconds' else 100.0
+            values = [scale * float(r[key]) for r in runs]
             entry[key] = statistics.fmean(values)
             entry[key + '_std'] = statistics.stdev(values) if len(values) > 1 else 0.0
         paper = PAPER.get(dataset, {}).get(row)
@@ -297,8 +407,27 @@ def summarize(results: Sequence[dict]) -> list[dict]:
     return summary
 
 
+# (column title, metric) per protocol, in table order.
+_COLUMNS = (
+    ('test AUC', 'test_auc'),
+    ('test AP', 'test_ap'),
+    ('HeaRT MRR', 'heart_mrr'),
+    ('HeaRT H@10', 'heart_hits@10'),
+    ('HeaRT H@50', 'heart_hits@50'),
+    ('HeaRT H@100', 'heart_hits@100'),
+    ('OGB H@20', 'ogb_hits@20'),
+    ('OGB H@50', 'ogb_hits@50'),
+    ('OGB H@100', 'ogb_hits@100'),
+    ('OGB MRR', 'ogb_mrr'),
+)
+
+
 def to_markdown(summary: Sequence[dict]) -> str:
-    r"""The summary as a Markdown table (test AUC/AP x100, mean ± std).
+    r"""The summary as a Markdown table (x100, mean ± std).
+
+    The columns are those of the protocols that were run: test AUC / AP
+    (random), HeaRT MRR and Hits@{10, 50, 100}, OGB Hits@{20, 50, 100} and
+    MRR, then the paper's AUC / AP where there is one, and seconds per run.
 
     Args:
         summary (list of dict): The output of :func:`summarize`.
@@ -306,9 +435,11 @@ def to_markdown(summary: Sequence[dict]) -> str:
     Returns:
         The table, one line per entry, ending with a newline.
     """
+    columns = [(t, k) for t, k in _COLUMNS if any(k in e for e in summary)]
+    head = ['dataset', 'method', 'runs'] + [t for t, _ in columns]
     lines = [
-        '| dataset | method | runs | test AUC | test AP | paper AUC / AP | s/run |',
-        '|---|---|---|---|---|---|---|',
+        '| ' + ' | '.join(head + ['paper AUC / AP', 's/run']) + ' |',
+        '|' + '---|' * (len(head) + 2),
     ]
     for e in summary:
         paper = (
@@ -316,12 +447,11 @@ def to_markdown(summary: Sequence[dict]) -> str:
             if not math.isnan(e['paper_auc'])
             else '—'
         )
-        lines.append(
-            f'| {e["dataset"]} | {e["row"]} | {e["runs"]} | '
-            f'{e["test_auc"]:.1f} ± {e["test_auc_std"]:.1f} | '
-            f'{e["test_ap"]:.1f} ± {e["test_ap_std"]:.1f} | {paper} | '
-            f'{e["seconds"]:.1f} |'
-        )
+        cells = [e['dataset'], e['row'], str(e['runs'])]
+        for _, k in columns:
+            cells.append(f'{e[k]:.1f} ± {e[k + "_std"]:.1f}' if k in e else '—')
+        cells += [paper, f'{e["seconds"]:.1f}']
+        lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 

@@ -52,7 +52,7 @@ def test_summarize_mean_std_and_paper_column():
 def test_grid_resumes_without_redoing_runs(tmp_path, monkeypatch):
     calls = []
 
-    def fake_run_one(data, dataset, row, seed, device='cpu'):
+    def fake_run_one(data, dataset, row, seed, device='cpu', **kwargs):
         calls.append((dataset, row, seed))
         return dict(
             dataset=dataset,
@@ -82,7 +82,7 @@ def test_grid_resumes_without_redoing_runs(tmp_path, monkeypatch):
 def _fake_runs(monkeypatch):
     calls = []
 
-    def fake_run_one(data, dataset, row, seed, device='cpu'):
+    def fake_run_one(data, dataset, row, seed, device='cpu', **kwargs):
         calls.append((dataset, row, seed))
         metrics = dict(test_auc=0.5, test_ap=0.5, val_auc=0.5, val_ap=0.5)
         return dict(dataset=dataset, row=row, seed=seed, seconds=0.0, **metrics)

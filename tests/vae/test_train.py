@@ -56,8 +56,11 @@ def test_fit_dense_vae_digits_summary(tmp_path):
         'reconstructions.png',
         'samples.png',
     ]
-    assert _png_size(plots[0]) == (4 * 73, 4 * 91)
-    assert _png_size(plots[1]) == (4 * 91, 4 * 91)
+    # Each grid gains a title band above it and a row-label band to its left
+    # (gvae_ext.vae.images.label_grid); the grids themselves keep their size.
+    (h1, w1), (h2, w2) = _png_size(plots[0]), _png_size(plots[1])
+    assert h1 - 4 * 73 == h2 - 4 * 91 > 0  # the same title band
+    assert w1 - 4 * 91 > 0 and w2 - 4 * 91 > 0  # a label band on both
     # The checkpoint scores the test split exactly like the trained model.
     model, ck_config = read_dense_vae(tmp_path / 'vae.pt')
     assert ck_config['image_shape'] == [8, 8] and ck_config['seed'] == 0
@@ -247,8 +250,19 @@ def test_fit_dense_vae_mnist_files(tmp_path):
     assert summary['config']['hidden_channels'] == [128, 32]
     assert summary['num_test'] == 10 and summary['num_train'] + summary['num_val'] == 30
     # 10 test images -> one pair of rows; images are 4 x 3 pixels, x4.
+    # (plus the title and row-label bands of label_grid)
+    from gvae_ext.vae.images import label_grid
+
+    grid = torch.zeros(4 * (2 * 5 + 1), 4 * (10 * 4 + 1))
+    rows = [(4, 4 + 4 * 5), (4 + 4 * 5, 4 + 4 * 10)]
+    labelled = label_grid(
+        grid,
+        rows,
+        title='originals and reconstructions (z = mu)',
+        row_labels=['original', 'reconstruction'],
+    )
     height, width = _png_size(summary['files']['plots'][0])
-    assert (height, width) == (4 * (2 * 5 + 1), 4 * (10 * 4 + 1))
+    assert (height, width) == tuple(labelled.shape)
 
 
 def test_train_dense_vae_float64_and_empty():
