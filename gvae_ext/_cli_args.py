@@ -7,6 +7,7 @@ value"; any value given overrides the preset.
 
 import argparse
 
+from gvae_ext._cli_audit import add_audit_parser
 from gvae_ext._cli_common import Parser, add_progress_options, positive_int
 from gvae_ext.nn import OBJECTIVES
 from gvae_ext.train.config import (
@@ -251,4 +252,5 @@ def build_parser() -> Parser:
     _add_bench_parser(sub)
     _add_score_parser(sub)
     _add_presets_parser(sub)
+    add_audit_parser(sub)
     return parser

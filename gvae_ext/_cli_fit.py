@@ -135,16 +135,20 @@ def _plots(args, result, data) -> list[str]:
 
 
 def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
-    from gvae_ext.datasets import featureless, load_dataset
+    from gvae_ext.datasets import featureless, load_graph
+    from gvae_ext.link import EdgeSplit
     from gvae_ext.train import fit_distributed, save
 
-    data = load_dataset(args.dataset, root=args.root, features=args.features)
+    data, official = load_graph(args.dataset, root=args.root, features=args.features)
+    split = None if official is None else EdgeSplit.from_official(official)
     if args.featureless or getattr(data, 'x', None) is None:
         data = featureless(data)
     # Plain `fit` in one process; data-parallel under torchrun, where only
     # rank 0 gets a result and reports. The run picks its thread count
     # (config.num_threads, else default_threads of the graph).
-    result = fit_distributed(data, config, progress=resolve_progress(args.progress))
+    result = fit_distributed(
+        data, config, split=split, progress=resolve_progress(args.progress)
+    )
     if result is None:
         return None
     summary = result.to_dict()

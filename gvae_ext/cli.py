@@ -3,7 +3,8 @@ r"""The ``gvae-ext`` command line.
 ``gvae-ext fit``     train one model on one dataset and print test metrics;
 ``gvae-ext bench``   a multi-seed grid of methods, written as Markdown/CSV/JSON;
 ``gvae-ext score``   per-sample anomaly scores of a saved DenseVAE;
-``gvae-ext presets`` the named training presets and their values.
+``gvae-ext presets`` the named training presets and their values;
+``gvae-ext audit``   the leakage audit of a link split (exit 1 on a leak).
 
 Every failure (a bad option, an invalid value, an unusable output path, an
 unreadable input) ends in one line ``gvae-ext CMD: error: ...`` on standard
@@ -16,6 +17,7 @@ import sys
 from typing import Optional
 
 from gvae_ext._cli_args import build_parser
+from gvae_ext._cli_audit import cmd_audit
 from gvae_ext._cli_common import (
     UsageError,
     check_outputs,
@@ -119,6 +121,7 @@ __all__ = ['build_parser', 'main', 'presets_table']
 
 COMMANDS = {
     'fit': cmd_fit,
+    'audit': cmd_audit,
     'bench': _cmd_bench,
     'score': _cmd_score,
     'presets': _cmd_presets,

@@ -12,13 +12,17 @@ from gvae_ext.datasets.edgelist import read_edgelist
 from gvae_ext.datasets.loaders import (
     from_data,
     load_dataset,
+    load_graph,
     load_networkx,
     load_planetoid,
 )
+from gvae_ext.datasets.ogb import load_ogbl
 
 __all__ = [
     'load_cora',
     'load_dataset',
+    'load_graph',
+    'load_ogbl',
     'load_planetoid',
     'read_edgelist',
     'load_networkx',

@@ -26,7 +26,10 @@ from gvae_ext.datasets.planetoid import read_planetoid
 
 PathLike = Union[str, 'os.PathLike[str]']
 
-SPEC_FORMS = "'cora', 'planetoid:NAME' (with 'root') or 'edgelist:PATH'"
+SPEC_FORMS = (
+    "'cora', 'planetoid:NAME' (with 'root'), 'edgelist:PATH' or 'ogbl:NAME' "
+    "(with 'root')"
+)
 _PLANETOID_PARTS = ('x', 'tx', 'allx', 'y', 'ty', 'ally', 'graph', 'test.index')
 
 
@@ -102,9 +105,42 @@ def load_dataset(
         >>> load_dataset('cora').num_nodes
         2708
     """
+    return load_graph(spec, root=root, features=features)[0]
+
+
+def load_graph(
+    spec: str,
+    *,
+    root: Optional[PathLike] = None,
+    features: Optional[PathLike] = None,
+):
+    r"""Like :func:`load_dataset`, with the dataset's official split.
+
+    ``ogbl:NAME`` (e.g. ``ogbl:collab``) reads an ``ogbl-NAME`` dataset from
+    OGB's folder under ``root`` (:func:`~gvae_ext.datasets.ogb.load_ogbl`;
+    nothing is downloaded) and returns its official
+    :class:`~gvae_ext.datasets.ogb.OGBLinkSplit`; the other specs have no
+    official split.
+
+    Args:
+        spec (str): A form of :func:`load_dataset` or ``ogbl:NAME``.
+        root (str or os.PathLike, optional): The data folder of
+            ``planetoid:NAME`` and ``ogbl:NAME``. (default: :obj:`None`)
+        features (str or os.PathLike, optional): The ``.npy`` features of
+            ``edgelist:PATH``. (default: :obj:`None`)
+
+    Returns:
+        ``(data, split)``, with :obj:`split` :obj:`None` unless the dataset
+        has an official split.
+    """
     kind, sep, arg = spec.partition(':') if isinstance(spec, str) else ('', '', '')
     kind = kind.strip().lower()
-    uses = {'cora': (), 'planetoid': ('root',), 'edgelist': ('features',)}
+    uses = {
+        'cora': (),
+        'planetoid': ('root',),
+        'edgelist': ('features',),
+        'ogbl': ('root',),
+    }
     if kind not in uses or bool(sep) != (kind != 'cora') or (sep and not arg):
         raise ValueError(f"'spec' must be {SPEC_FORMS} (got {spec!r})")
     for name, value in (('root', root), ('features', features)):
@@ -113,10 +149,17 @@ def load_dataset(
                 f"'{name}' is not used by the dataset {spec!r} (got {value!r})"
             )
     if kind == 'cora':
-        return load_cora()
+        return load_cora(), None
     if kind == 'planetoid':
-        return load_planetoid(root, arg)
-    return read_edgelist(arg, features)
+        return load_planetoid(root, arg), None
+    if kind == 'ogbl':
+        from gvae_ext.datasets.ogb import load_ogbl
+
+        if root is None:
+            raise ValueError(f"'root' is needed by the dataset {spec!r} (got None)")
+        name = arg if arg.startswith('ogbl-') else f'ogbl-{arg}'
+        return load_ogbl(name, root)
+    return read_edgelist(arg, features), None
 
 
 def _node_features(graph, features, order: list) -> Optional[Tensor]:

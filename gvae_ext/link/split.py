@@ -91,6 +91,41 @@ class EdgeSplit(_EdgeSplitFields):
             train_pos_edge_label_index,
         )
 
+    @classmethod
+    def from_official(cls, split) -> 'EdgeSplit':
+        r"""An :class:`EdgeSplit` of a dataset's official split, e.g. the
+        :class:`~gvae_ext.datasets.ogb.OGBLinkSplit` of
+        :func:`~gvae_ext.datasets.ogb.load_ogbl`: its training edges, made
+        simple and undirected (both directions, no repeats, no self-loops),
+        pass messages; the validation and test pairs are kept as given.
+
+        Args:
+            split: An object with :obj:`train_pos_edge_index`,
+                :obj:`{val,test}_{pos,neg}_edge_index` (each
+                :obj:`[2, k]`) and :obj:`num_nodes`.
+
+        Returns:
+            EdgeSplit: The split.
+        """
+        train = split.train_pos_edge_index
+        n = int(split.num_nodes)
+        row, col = train[0], train[1]
+        keep = row != col
+        low = torch.minimum(row[keep], col[keep])
+        high = torch.maximum(row[keep], col[keep])
+        ids = torch.unique(low * n + high)
+        low, high = ids // n, ids % n
+        pairs = torch.stack([low, high])
+        return cls(
+            torch.cat([pairs, pairs.flip(0)], 1),
+            split.val_pos_edge_index,
+            split.val_neg_edge_index,
+            split.test_pos_edge_index,
+            split.test_neg_edge_index,
+            n,
+            pairs,
+        )
+
     @property
     def train_pos_edge_index(self) -> Tensor:
         r"""Old name of :obj:`edge_index` (the training edges)."""

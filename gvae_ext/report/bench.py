@@ -161,6 +161,7 @@ def run_one(
     *,
     protocols: Sequence[str] = ('random',),
     heart: Optional[HeartCache] = None,
+    official=None,
 ) -> dict:
     r"""Train/evaluate one row on one seed under every protocol.
 
@@ -174,16 +175,22 @@ def run_one(
             :data:`~gvae_ext.report.protocols.PROTOCOLS`.
             (default: :obj:`('random',)`)
         heart (HeartCache, optional): Shares HeaRT negatives between rows.
+        official (optional): The dataset's official split
+            (:func:`~gvae_ext.datasets.load_graph`), used instead of a seeded
+            :func:`~gvae_ext.link.split_edges`.
 
     Returns:
         A JSON-ready dict of the run and its metrics.
     """
-    from gvae_ext.link import split_edges
+    from gvae_ext.link import EdgeSplit, split_edges
 
     protocols = check_protocols(protocols)
     spec = parse_row(row)
-    gen = torch.Generator().manual_seed(seed)
-    split = split_edges(data.edge_index, data.num_nodes, generator=gen)
+    if official is not None:
+        split = EdgeSplit.from_official(official)
+    else:
+        gen = torch.Generator().manual_seed(seed)
+        split = split_edges(data.edge_index, data.num_nodes, generator=gen)
     start = time.perf_counter()
     score, metrics = _scorer(data, split, spec, seed, device)
     if 'random' in protocols and not metrics:
@@ -316,7 +323,7 @@ def run_grid(
     Returns:
         One dict per run (the metrics of :func:`run_one` and the ``key``).
     """
-    from gvae_ext.datasets import load_dataset
+    from gvae_ext.datasets import load_graph
 
     datasets = _check_names(datasets, 'datasets')
     rows = _check_names(rows, 'rows')
@@ -352,15 +359,17 @@ def run_grid(
                 extra = (
                     {'features': features} if dataset.startswith('edgelist:') else {}
                 )
-                cache[dataset] = load_dataset(dataset, root=root, **extra)
+                cache[dataset] = load_graph(dataset, root=root, **extra)
+            data, official = cache[dataset]
             result = run_one(
-                cache[dataset],
+                data,
                 dataset,
                 row,
                 seed,
                 device,
                 protocols=protocols,
                 heart=heart,
+                official=official,
             )
             result['key'] = key
             write_json(path, result)

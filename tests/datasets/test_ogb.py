@@ -197,3 +197,24 @@ def test_out_of_range_split_index(tmp_path):
         ValueError, match=r"valid\.pt: positives' contains node index 7"
     ):
         load_ogbl('ogbl-collab', tmp_path)
+
+
+def test_ogbl_spec_uses_the_official_split(tmp_path, capsys):
+    from gvae_ext.cli import main
+    from gvae_ext.datasets import load_graph
+    from gvae_ext.link import EdgeSplit
+
+    write_collab(tmp_path)
+    data, official = load_graph('ogbl:collab', root=tmp_path)
+    split = EdgeSplit.from_official(official)
+    assert split.val_pos_edge_label_index.t().tolist() == [[1, 3]]
+    assert split.test_neg_edge_label_index.t().tolist() == [[1, 4], [3, 4]]
+    # message passing: the training edges, both directions, once each
+    mp = {tuple(p) for p in split.edge_index.t().tolist()}
+    assert len(mp) == split.edge_index.size(1)
+    assert all((v, u) in mp for u, v in mp)
+    out = tmp_path / 'fit.json'
+    args = ['fit', '--dataset', 'ogbl:collab', '--root', str(tmp_path)]
+    assert main(args + ['--epochs', '2', '--json', str(out), '--no-progress']) == 0
+    assert main(['fit', '--dataset', 'ogbl:ddi', '--root', str(tmp_path)]) == 2
+    assert 'ogbl-ddi' in capsys.readouterr().err
