@@ -110,7 +110,7 @@ def fake_fit(monkeypatch):
     r"""Replace training by a stub that records what it was called with."""
     calls = []
 
-    def fit_distributed(data, config, progress=False):
+    def fit_distributed(data, config, split=None, progress=False):
         calls.append(
             dict(config=config, progress=progress, threads=torch.get_num_threads())
         )

@@ -59,9 +59,15 @@ class EdgeMasker:
             self.col, self.pair_id = col[order], pair_id[order]
 
     def __call__(self, generator: torch.Generator) -> Tuple[Tensor, Tensor]:
-        r"""Return ``(graph, masked)``: the message-passing graph (both
-        directions of the kept pairs) and the masked pairs (one column
-        each)."""
+        r"""Draw one epoch's mask.
+
+        Args:
+            generator (torch.Generator): Drives the draw.
+
+        Returns:
+            ``(graph, masked)``: the message-passing graph (both directions
+            of the kept pairs) and the masked pairs (one column each).
+        """
         device = self.pairs.device
         if self.kind == 'edge':
             draw = torch.rand(self.pairs.size(1), generator=generator, device=device)

@@ -1,6 +1,9 @@
-r"""One training run's pieces (private to :mod:`gvae_ext.train`): the
+r"""One training run's pieces (private to :mod:`gvae_ext.train`).
+
+The
 model a :class:`~gvae_ext.train.FitConfig` describes, the split and
-features, one epoch, the history and the model selection."""
+features, one epoch, the history and the model selection.
+"""
 
 import contextlib
 import copy
@@ -257,8 +260,11 @@ class _Run:
 
 @contextlib.contextmanager
 def num_threads(threads: Optional[int]) -> Iterator[None]:
-    r"""Run the block with ``threads`` torch intra-op threads (:obj:`None`
-    keeps the current setting) and restore the previous setting afterwards."""
+    r"""Run the block with ``threads`` torch intra-op threads.
+
+    :obj:`None` keeps the current setting; the previous setting is
+    restored afterwards.
+    """
     before = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)

@@ -49,8 +49,9 @@ class DistEnv(NamedTuple):
 
 
 def dist_env(environ: Optional[Mapping[str, str]] = None) -> Optional[DistEnv]:
-    r"""Read ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK`` (as set by
-    ``torchrun``); :obj:`None` when ``WORLD_SIZE`` is not set.
+    r"""Read ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK`` as ``torchrun`` sets them.
+
+    Returns :obj:`None` when ``WORLD_SIZE`` is not set.
 
     Args:
         environ (Mapping[str, str], optional): The environment.
@@ -79,8 +80,9 @@ def dist_env(environ: Optional[Mapping[str, str]] = None) -> Optional[DistEnv]:
 
 
 def shard_pairs(pairs: Tensor, rank: int, world_size: int) -> Tensor:
-    r"""The columns :obj:`rank`, :obj:`rank + world_size`, ... of :obj:`pairs`:
-    the shards of all ranks partition the columns and differ in size by at
+    r"""The columns :obj:`rank`, :obj:`rank + world_size`, ... of :obj:`pairs`.
+
+    The shards of all ranks partition the columns and differ in size by at
     most one.
 
     Args:
@@ -104,8 +106,10 @@ def shard_pairs(pairs: Tensor, rank: int, world_size: int) -> Tensor:
 
 
 def average_gradients(parameters: Sequence[torch.nn.Parameter], world_size: int):
-    r"""All-reduce and average the gradients of :obj:`parameters` in place
-    (a missing gradient counts as zero on that rank)."""
+    r"""All-reduce and average the gradients of :obj:`parameters` in place.
+
+    A missing gradient counts as zero on that rank.
+    """
     for p in parameters:
         if p.grad is None:
             p.grad = torch.zeros_like(p)
@@ -121,8 +125,7 @@ def fit_distributed(
     out: Optional[str] = None,
     progress: bool = False,
 ) -> Optional[FitResult]:
-    r"""Train like :func:`~gvae_ext.train.fit`, data-parallel over the ranks
-    of a ``torchrun`` job.
+    r"""Train like :func:`~gvae_ext.train.fit`, data-parallel under ``torchrun``.
 
     The process group is initialised from the environment (``gloo`` on CPU,
     ``nccl`` when :obj:`config.device` is CUDA) unless it already is, and
@@ -189,10 +192,13 @@ def _score(model: torch.nn.Module, z: Tensor, pairs: Tensor) -> Tensor:
 
 
 def gather_shards(scores: Tensor, total: int, world_size: int) -> Tensor:
-    r"""All-gather each rank's :func:`shard_pairs` scores (shards of a
-    :obj:`total`-column tensor) into one tensor of :obj:`total` scores,
+    r"""All-gather each rank's :func:`shard_pairs` scores.
+
+    The shards of a
+    :obj:`total`-column tensor are gathered into one tensor of :obj:`total` scores,
     shard by shard (the order within a metric's input does not matter).
-    Collective: every rank of the default process group must call it."""
+    Collective: every rank of the default process group must call it.
+    """
     sizes = [len(range(r, total, world_size)) for r in range(world_size)]
     padded = scores.new_zeros(max(sizes))
     padded[: scores.numel()] = scores
@@ -207,10 +213,13 @@ def _write(result: FitResult, out: Optional[str]) -> None:
 
 
 class _RankReplica(Replica):
-    r"""One rank of a ``torchrun`` job: rank 0's initial weights are
+    r"""One rank of a ``torchrun`` job.
+
+    Rank 0's initial weights are
     broadcast, the rank reconstructs its :func:`shard_pairs` (its negatives,
     epsilon and dropout seeded with ``seed + rank``), gradients and the
-    reported loss are averaged over the ranks."""
+    reported loss are averaged over the ranks.
+    """
 
     def __init__(self, env: DistEnv):
         self.env = env
@@ -230,9 +239,11 @@ class _RankReplica(Replica):
         return self.shard(train_pairs)
 
     def shard(self, pairs: Tensor):
-        r"""This rank's :func:`shard_pairs` of ``pairs`` and its loss weight:
-        the average over ranks of ``world * (|shard| / |pairs|) * mean_shard``
-        is the mean over all pairs."""
+        r"""This rank's :func:`shard_pairs` of ``pairs`` and its loss weight.
+
+        The average over ranks of ``world * (|shard| / |pairs|) * mean_shard``
+        is the mean over all pairs.
+        """
         shard = shard_pairs(pairs, self.rank, self.world_size)
         return shard, self.world_size * shard.size(1) / pairs.size(1)
 
@@ -250,9 +261,12 @@ class _RankReplica(Replica):
 
     @torch.no_grad()
     def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
-        r"""Every rank encodes (the weights are identical) and scores its
+        r"""Score ``pos`` and ``neg`` across the ranks.
+
+        Every rank encodes (the weights are identical) and scores its
         :func:`shard_pairs` of ``pos`` and ``neg``; the scores are gathered
-        so that every rank computes the metrics of all the pairs."""
+        so that every rank computes the metrics of all the pairs.
+        """
         model.eval()
         z = model.encode(x, edge_index)
         check_finite(z)

@@ -87,8 +87,9 @@ def minibatch_epoch(
     neg_sampling: str = 'fast',
     neg_edge_index: Optional[Tensor] = None,
 ) -> float:
-    r"""One epoch of mini-batch training (module docstring); returns the mean
-    batch loss, weighted by the batch sizes.
+    r"""One epoch of mini-batch training (module docstring).
+
+    Returns the mean batch loss, weighted by the batch sizes.
 
     Args:
         model (torch.nn.Module): A :class:`~gvae_ext.nn.GAE` or
@@ -170,8 +171,9 @@ def loader_epoch(
     variational: Optional[bool] = None,
     neg_edge_index: Optional[Tensor] = None,
 ) -> float:
-    r"""One epoch over the batches of :obj:`loader` (module docstring);
-    returns the mean batch loss, weighted by the number of labelled pairs.
+    r"""One epoch over the batches of :obj:`loader` (module docstring).
+
+    Returns the mean batch loss, weighted by the number of labelled pairs.
 
     PyG's binary negatives are uniformly random pairs, which can be edges;
     with :obj:`neg_edge_index` (the training edges, both directions) those
@@ -234,8 +236,10 @@ def loader_epoch(
 
 
 class MiniBatchTrainer:
-    r"""The mini-batch epochs of :func:`gvae_ext.train.loop.run_training` for a
-    :class:`~gvae_ext.train.config.FitConfig` with :obj:`batch_size > 0`.
+    r"""The mini-batch epochs of a run with :obj:`batch_size > 0`.
+
+    Used by :func:`gvae_ext.train.loop.run_training` for a
+    :class:`~gvae_ext.train.FitConfig` with :obj:`batch_size > 0`.
 
     The sampler is built once, or every epoch when the epoch's
     message-passing graph changes (edge masking); negatives avoid all

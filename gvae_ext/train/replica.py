@@ -1,6 +1,8 @@
-r"""How one process takes part in training: :class:`Replica` is the
-single-process case; :mod:`gvae_ext.train.distributed` subclasses it for the
-ranks of a ``torchrun`` job. :func:`evaluate` scores held-out pairs."""
+r"""How one process takes part in training.
+
+:class:`Replica` is the single-process case; :mod:`gvae_ext.train.distributed` subclasses it for the
+ranks of a ``torchrun`` job. :func:`evaluate` scores held-out pairs.
+"""
 
 from typing import List
 
@@ -12,8 +14,13 @@ from gvae_ext.train.config import FitConfig
 
 @torch.no_grad()
 def evaluate(model, x, edge_index, pos: Tensor, neg: Tensor):
-    r"""``(auc, ap, z)`` of ``model`` on the pairs ``pos`` / ``neg``, scored
-    with the deterministic embedding (``mu`` for a VGAE)."""
+    r"""Score the pairs ``pos`` / ``neg`` with ``model``.
+
+    The deterministic embedding is used (``mu`` for a VGAE).
+
+    Returns:
+        ``(auc, ap, z)``.
+    """
     model.eval()
     z = model.encode(x, edge_index)
     check_finite(z)
@@ -32,34 +39,41 @@ def check_finite(z: Tensor) -> None:
 
 
 class Replica:
-    r"""How one process takes part in training. This base class is the
-    single-process case (it does all the work); :mod:`gvae_ext.train.distributed`
-    subclasses it for the ranks of a ``torchrun`` job."""
+    r"""How one process takes part in training.
+
+    This base class is the single-process case (it does all the work); :mod:`gvae_ext.train.distributed`
+    subclasses it for the ranks of a ``torchrun`` job.
+    """
 
     rank = 0
     world_size = 1
 
     def device(self, config: 'FitConfig') -> torch.device:
+        r"""The device this process trains on."""
         return torch.device(config.device)
 
     def setup(self, model: torch.nn.Module, train_pairs: Tensor, seed: int):
-        r"""Return the pairs this process reconstructs and the weight of its
-        mean reconstruction loss."""
+        r"""Return the pairs this process reconstructs and its loss weight."""
         return train_pairs, 1.0
 
     def shard(self, pairs: Tensor):
-        r"""Return the part of ``pairs`` this process reconstructs and the
-        weight of its mean loss (all of them, weight 1, in one process)."""
+        r"""Return the part of ``pairs`` this process reconstructs and its weight.
+
+        In one process: all of them, weight 1.
+        """
         return pairs, 1.0
 
     def sync_gradients(self, params: List[torch.nn.Parameter]) -> None:
-        pass
+        r"""Make the gradients of ``params`` those of the whole objective."""
 
     def share_state(self, model: torch.nn.Module) -> None:
-        r"""Make every rank hold rank 0's final weights (e.g. after model
-        selection, which only rank 0 tracks)."""
+        r"""Make every rank hold rank 0's final weights.
+
+        Needed after model selection, which only rank 0 tracks.
+        """
 
     def mean_loss(self, loss: Tensor) -> float:
+        r"""The loss of the whole objective, as a Python float."""
         return loss.detach().item()
 
     def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
