@@ -36,9 +36,10 @@ def _check_method(method) -> None:
 
 
 def resolve_count(num_neg_samples: Count, num_edges: int) -> int:
-    r"""PyG's count rule: :obj:`None` is :obj:`num_edges`, a float
-    :math:`r` is :math:`\lfloor r \cdot \text{num\_edges} \rfloor`, an int is
-    a count.
+    r"""PyG's count rule.
+
+    :obj:`None` is :obj:`num_edges`, a float :math:`r` is :math:`\lfloor r \cdot
+    \text{num\_edges} \rfloor`, an int is a count.
     """
     if num_neg_samples is None:
         return num_edges
@@ -84,9 +85,10 @@ def negative_pairs(
     force_undirected: bool = False,
     generator: Optional[torch.Generator] = None,
 ) -> Tensor:
-    r"""Exactly :obj:`count` distinct non-edges, each unordered pair *once*
-    as :obj:`(min, max)` with :obj:`force_undirected` (the form of
-    :func:`negative_sampling` before it returned both directions).
+    r"""Exactly :obj:`count` distinct non-edges.
+
+    Each unordered pair *once* as :obj:`(min, max)` with :obj:`force_undirected`
+    (the form of :func:`negative_sampling` before it returned both directions).
     """
     bipartite = isinstance(num_nodes, (tuple, list))
     num_nodes = check_edge_index(edge_index, num_nodes)
@@ -198,9 +200,10 @@ def structured_negative_sampling_feasible(
     num_nodes: Optional[int] = None,
     contains_neg_self_loops: bool = True,
 ) -> bool:
-    r"""Returns :obj:`True` if :func:`structured_negative_sampling` can
-    succeed, *i.e.* no source node of :obj:`edge_index` is linked to every
-    allowed target (repeated edges count once). Memory is :math:`O(E)`.
+    r"""Returns :obj:`True` if :func:`structured_negative_sampling` can succeed.
+
+    *i.e.* no source node of :obj:`edge_index` is linked to every allowed target
+    (repeated edges count once). Memory is :math:`O(E)`.
 
     Args:
         edge_index (LongTensor): The edges, shape :obj:`[2, num_edges]`.

@@ -129,9 +129,10 @@ def make_grid(
     scale: int = 1,
     pad_value: float = 0.5,
 ) -> Tensor:
-    r"""Tile ``images`` (``[N, H * W]`` or ``[N, H, W]``, values in
-    ``[0, 1]``) into one ``[rows * (H + p) + p, nrow * (W + p) + p]`` image,
-    each pixel repeated ``scale`` times in both directions.
+    r"""Tile ``images`` into one image, each pixel repeated ``scale`` times in both directions.
+
+    ``images`` is ``[N, H * W]`` or ``[N, H, W]`` with values in ``[0, 1]``; the
+    result is ``[rows * (H + p) + p, nrow * (W + p) + p]``.
 
     Args:
         images (torch.Tensor): The images, row-major.
@@ -273,8 +274,9 @@ def save_image_grid(
     title: Optional[str] = None,
     row_labels: Optional[Sequence[str]] = None,
 ) -> str:
-    r"""Write :func:`make_grid` of :obj:`images` to :obj:`path` as PNG,
-    with an optional title and row labels (see :func:`label_grid`).
+    r"""Write :func:`make_grid` of :obj:`images` to :obj:`path` as PNG.
+
+    With an optional title and row labels (see :func:`label_grid`).
 
     Args:
         path (str): The file to write (atomically).
@@ -306,8 +308,9 @@ def save_image_grid(
 
 
 def interleave_rows(originals: Tensor, reconstructions: Tensor, nrow: int) -> Tensor:
-    r"""Stack ``nrow`` originals, then their ``nrow`` reconstructions, and so on,
-    so that a grid with ``nrow`` columns shows each pair one above the other.
+    r"""Stack ``nrow`` originals, then their ``nrow`` reconstructions, and so on.
+
+    So that a grid with ``nrow`` columns shows each pair one above the other.
     """
     if originals.shape != reconstructions.shape:
         raise ValueError(
@@ -335,10 +338,12 @@ def save_vae_plots(
     generator: Optional[torch.Generator] = None,
     nrow: int = 10,
 ) -> list[str]:
-    r"""Write ``reconstructions.png`` (up to 4 rows of originals from ``x``,
-    each over its reconstruction at :math:`z = \mu`, the rows labelled
-    ``ORIGINAL`` and ``RECONSTRUCTION``) and ``samples.png`` (``nrow x nrow``
-    decoder means of prior draws) to ``folder``, each with a title.
+    r"""Write ``reconstructions.png`` and ``samples.png`` to ``folder``, each with a title.
+
+    ``reconstructions.png`` holds up to 4 rows of originals from ``x``, each over
+    its reconstruction at :math:`z = \mu`, the rows labelled ``ORIGINAL`` and
+    ``RECONSTRUCTION``; ``samples.png`` holds ``nrow x nrow`` decoder means of prior
+    draws.
 
     Tabular data (``image_shape=None``) gets no plots; the written paths are
     returned.
