@@ -1,3 +1,5 @@
+r"""``python -m gvae_ext``: the ``gvae-ext`` command."""
+
 from gvae_ext.cli import main
 
 if __name__ == '__main__':

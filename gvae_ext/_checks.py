@@ -183,9 +183,11 @@ def check_generator(
     device=None,
     of: str = "'edge_index'",
 ) -> Optional[torch.Generator]:
-    r"""Accept ``None`` or a :class:`torch.Generator`; with ``device``, also
-    require the generator to draw on that device's type (``of`` names the
-    argument the device was taken from, for the message)."""
+    r"""Accept ``None`` or a :class:`torch.Generator`.
+
+    With ``device``, also require the generator to draw on that device's type
+    (``of`` names the argument the device was taken from, for the message).
+    """
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(
             f"'{name}' must be a torch.Generator or None "

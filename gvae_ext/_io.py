@@ -314,6 +314,51 @@ def load_torch(path: PathLike, name: str, what: str, map_location: Any = 'cpu') 
     return payload
 
 
+def load_checkpoint(
+    path: PathLike,
+    name: str,
+    what: str,
+    format: str,
+    build: Callable[[dict], Any],
+    map_location: Any = 'cpu',
+) -> Any:
+    r"""Read a gvae_ext checkpoint of :obj:`format` and rebuild its object.
+
+    The file is read by :func:`load_torch` (``weights_only=True``); its
+    ``'format'`` entry must equal :obj:`format`, and :obj:`build` turns the
+    stored dict into the object (a model, or a tuple with one).
+
+    Args:
+        path (str or os.PathLike): The checkpoint file.
+        name (str): The argument named in errors, e.g. :obj:`'path'`.
+        what (str): The checkpoint kind named in errors, e.g.
+            :obj:`'graph'`.
+        format (str): The expected ``'format'`` entry, e.g.
+            :obj:`'gvae_ext.dense_vae/1'`.
+        build (Callable[[dict], Any]): Rebuilds the object from the stored
+            dict; a :class:`KeyError`, :class:`TypeError`,
+            :class:`ValueError` or :class:`RuntimeError` it raises means
+            missing or mismatched entries.
+        map_location (str or torch.device, optional): Where tensors go.
+            (default: :obj:`'cpu'`)
+
+    Returns:
+        What :obj:`build` returns.
+
+    Raises:
+        ValueError: For a file :func:`load_torch` rejects, another format, or
+            entries :obj:`build` cannot use.
+    """
+    payload = load_torch(path, name, what, map_location)
+    invalid = f"'{name}' {os.fspath(path)!r} is not a valid gvae_ext {what} checkpoint"
+    if payload.get('format') != format:
+        raise ValueError(f'{invalid} (got format {payload.get("format")!r})')
+    try:
+        return build(payload)
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        raise ValueError(f'{invalid} (got missing or mismatched entries)') from None
+
+
 __all__ = [
     'atomic_open',
     'atomic_write',
@@ -324,4 +369,5 @@ __all__ = [
     'check_output_path',
     'require_package',
     'load_torch',
+    'load_checkpoint',
 ]

@@ -25,6 +25,7 @@ except Exception:  # ImportError, or a build that does not match torch
 
         @classmethod
         def from_edge_index(cls, *args, **kwargs):
+            r"""Raise :class:`ImportError`: ``torch-sparse`` is absent."""
             raise ImportError("'SparseTensor' requires 'torch-sparse'")
 
 

@@ -1,5 +1,4 @@
-r"""Variational building blocks shared by :class:`~gvae_ext.VGAE` and
-:class:`~gvae_ext.DenseVAE`.
+r"""Variational building blocks shared by :class:`~gvae_ext.VGAE` and :class:`~gvae_ext.DenseVAE`.
 
 Parameterisation: every encoder returns ``(mu, logstd)`` where
 ``logstd = log(sigma)`` -- the log of the *standard deviation*, not of the
@@ -55,9 +54,11 @@ def clamp_logstd(logstd: Tensor) -> Tensor:
 
 
 class _Reparameterize(torch.autograd.Function):
-    r""":math:`\mu + \exp(\mathrm{clamp}(\mathrm{logstd}))\,\epsilon` in one
-    node: the forward keeps :math:`\sigma\epsilon` (zeroed where the clamp is
-    active) as the derivative with respect to :obj:`logstd`."""
+    r""":math:`\mu + \exp(\mathrm{clamp}(\mathrm{logstd}))\,\epsilon` in one node.
+
+    The forward keeps :math:`\sigma\epsilon` (zeroed where the clamp is active) as
+    the derivative with respect to :obj:`logstd`.
+    """
 
     @staticmethod
     def forward(ctx, mu: Tensor, logstd: Tensor, eps: Tensor) -> Tensor:
@@ -96,9 +97,11 @@ def reparameterize(
 
 
 class _KLSum(torch.autograd.Function):
-    r"""``scale`` times the KL summed over every element, with its gradient
-    (:math:`\mu` and :math:`\sigma^2 - 1`, zero where the clamp is active)
-    computed in the forward."""
+    r"""``scale`` times the KL summed over every element.
+
+    With its gradient (:math:`\mu` and :math:`\sigma^2 - 1`, zero where the clamp is
+    active) computed in the forward.
+    """
 
     @staticmethod
     def forward(ctx, mu: Tensor, logstd: Tensor, scale: float) -> Tensor:
@@ -152,8 +155,7 @@ def kl_normal(mu: Tensor, logstd: Tensor, reduction: str = 'mean') -> Tensor:
 
 
 def log_normal(z: Tensor, mu: Tensor, logstd: Tensor) -> Tensor:
-    r"""Log density of ``z`` under :math:`\mathcal{N}(\mu, \sigma^2)`, summed
-    over the last dimension."""
+    r"""Log density of ``z`` under :math:`\mathcal{N}(\mu, \sigma^2)`, summed over the last dimension."""
     logstd = clamp_logstd(logstd)
     return -0.5 * torch.sum(
         _LOG_2PI + 2 * logstd + ((z - mu) * torch.exp(-logstd)) ** 2, dim=-1
@@ -161,8 +163,7 @@ def log_normal(z: Tensor, mu: Tensor, logstd: Tensor) -> Tensor:
 
 
 def log_standard_normal(z: Tensor) -> Tensor:
-    r"""Log density of ``z`` under :math:`\mathcal{N}(0, I)`, summed over the
-    last dimension."""
+    r"""Log density of ``z`` under :math:`\mathcal{N}(0, I)`, summed over the last dimension."""
     return -0.5 * torch.sum(_LOG_2PI + z**2, dim=-1)
 
 

@@ -1,6 +1,6 @@
-r"""Non-neural link-prediction baselines of `"Variational Graph Auto-Encoders"
-<https://arxiv.org/abs/1611.07308>`_ (Table 1): spectral clustering (SC) and
-DeepWalk, written in torch.
+r"""Non-neural link-prediction baselines of `"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_ (Table 1).
+
+Spectral clustering (SC) and DeepWalk, written in torch.
 
 Both read :obj:`edge_index` as a simple undirected graph (direction,
 repeated edges and self-loops are ignored), return one embedding row per

@@ -1,8 +1,9 @@
-r"""DeepWalk, the random-walk baseline of `"Variational Graph Auto-Encoders"
-<https://arxiv.org/abs/1611.07308>`_: `"DeepWalk: Online Learning of Social
-Representations" <https://arxiv.org/abs/1403.6652>`_ with skip-gram and
-negative sampling (`"Distributed Representations of Words and Phrases"
-<https://arxiv.org/abs/1310.4546>`_), written in plain torch.
+r"""DeepWalk, the random-walk baseline of `"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_.
+
+`"DeepWalk: Online Learning of Social Representations"
+<https://arxiv.org/abs/1403.6652>`_ with skip-gram and negative sampling (`"Distributed
+Representations of Words and Phrases" <https://arxiv.org/abs/1310.4546>`_), written in
+plain torch.
 """
 
 from typing import Optional

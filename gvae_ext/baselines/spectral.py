@@ -1,7 +1,8 @@
-r"""Spectral embedding, the "spectral clustering (SC)" baseline of
-`"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_
+r"""Spectral embedding, the "spectral clustering.
+
+SC)" baseline of `"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_
 (after Tang and Liu, `"Leveraging social media networks for classification"
-<https://doi.org/10.1007/s10618-010-0210-x>`_).
+<https://doi.org/10.1007/s10618-010-0210-x>`_.
 """
 
 from typing import Optional

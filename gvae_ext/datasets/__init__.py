@@ -1,5 +1,7 @@
-r"""Graph sources: the embedded Cora graph and loaders for PyG's Planetoid
-datasets, edge-list files, networkx graphs and PyG :class:`Data` objects.
+r"""Graph sources.
+
+The embedded Cora graph and loaders for PyG's Planetoid datasets, edge-list files,
+networkx graphs and PyG :class:`Data` objects.
 
 Every loader returns a simple undirected graph (both directions of each edge,
 no self-loops, no duplicates); a graph without node features gets the sparse

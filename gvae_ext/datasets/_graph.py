@@ -30,9 +30,10 @@ def check_data(data) -> Data:
 
 
 def identity_features(num_nodes: int, *, device: Device = None) -> Tensor:
-    r"""The ``[num_nodes, num_nodes]`` identity as a sparse CSR ``float32``
-    tensor, the node features of the featureless models (GAE*/VGAE* of
-    `"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_).
+    r"""The ``[num_nodes, num_nodes]`` identity as a sparse CSR ``float32`` tensor.
+
+    The node features of the featureless models (GAE*/VGAE* of `"Variational Graph
+    Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_).
 
     It stores ``num_nodes`` nonzeros, never a dense :math:`N \times N` matrix.
 
@@ -57,8 +58,9 @@ def identity_features(num_nodes: int, *, device: Device = None) -> Tensor:
 
 
 def featureless(data: Data) -> Data:
-    r"""A shallow copy of ``data`` whose ``x`` is the sparse identity
-    :func:`identity_features` (the featureless GAE*/VGAE* setting).
+    r"""A shallow copy of ``data`` whose ``x`` is the sparse identity :func:`identity_features`.
+
+    The featureless GAE*/VGAE* setting.
 
     ``data`` itself is not modified; the identity is built on the device of
     ``data.edge_index``.
@@ -96,8 +98,10 @@ def graph_data(
     source: str,
     node_ids=None,
 ) -> Data:
-    r"""Build the loaders' :class:`Data`: clean ``edge_index``, identity
-    features when ``x`` is :obj:`None`, ``node_ids`` when given.
+    r"""Build the loaders' :class:`Data`.
+
+    Clean ``edge_index``, identity features when ``x`` is :obj:`None`, ``node_ids``
+    when given.
 
     ``source`` (a file name or an argument name) starts the error message
     raised for a graph without any edge between two distinct nodes.

@@ -21,8 +21,10 @@ _MASKS = ('train_mask', 'val_mask', 'test_mask')
 
 
 def encode_cora(data: Data) -> Dict[str, np.ndarray]:
-    r"""The compact arrays ``cora.npz`` stores for ``data`` (a Planetoid graph
-    with 0/1 features); :func:`decode_cora` inverts it exactly."""
+    r"""The compact arrays ``cora.npz`` stores for ``data`` (a Planetoid graph with 0/1 features).
+
+    :func:`decode_cora` inverts it exactly.
+    """
     x = data.x.numpy()
     if not np.isin(x, (0.0, 1.0)).all():
         raise ValueError("'data.x' must hold only 0/1 values (got other values)")
@@ -78,10 +80,11 @@ def decode_cora(arrays, *, sparse_features: bool = False) -> Data:
 
 
 def load_cora(*, sparse_features: bool = False) -> Data:
-    r"""The Cora citation graph of `"Revisiting Semi-Supervised Learning with
-    Graph Embeddings" <https://arxiv.org/abs/1603.08861>`_, as PyG's
-    :class:`~torch_geometric.datasets.Planetoid` loads it, read from the copy
-    shipped with the package (nothing is downloaded).
+    r"""The Cora citation graph, as PyG's :class:`~torch_geometric.datasets.Planetoid` loads it.
+
+    The graph of `"Revisiting Semi-Supervised Learning with Graph Embeddings"
+    <https://arxiv.org/abs/1603.08861>`_, read from the copy shipped with the
+    package (nothing is downloaded).
 
     The graph has 2708 nodes, 10556 directed edges (5278 undirected edges,
     both directions stored, sorted as PyG sorts them, no self-loops), 1433

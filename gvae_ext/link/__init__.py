@@ -1,5 +1,6 @@
-r"""Link-prediction toolkit: edge splits, exact negative sampling, training
-negatives and metrics.
+r"""Link-prediction toolkit.
+
+Edge splits, exact negative sampling, training negatives and metrics.
 """
 
 from gvae_ext.link.audit import AuditReport, Finding, audit_split

@@ -120,9 +120,11 @@ def run_checks(
     undirected: bool,
     max_examples: int,
 ):
-    r"""Run every check; returns ``(num_nodes, sizes, findings)`` with the
-    findings as tuples, for :func:`gvae_ext.link.audit.audit_split` to order
-    and wrap."""
+    r"""Run every check.
+
+    Returns ``(num_nodes, sizes, findings)`` with the findings as tuples, for
+    :func:`gvae_ext.link.audit.audit_split` to order and wrap.
+    """
     if not parts:
         raise ValueError("'split' must hold at least one [2, k] tensor (got none)")
     device = next(iter(parts.values())).device

@@ -122,8 +122,10 @@ def blocked_ids(
 
 
 def unique(ids: Tensor) -> Tensor:
-    r"""Sorted unique values; skips the sort for already sorted input
-    (e.g. the pair ids of a coalesced ``edge_index``).
+    r"""Sorted unique values.
+
+    Skips the sort for already sorted input (e.g. the pair ids of a coalesced
+    ``edge_index``).
     """
     if ids.numel() > 1 and bool((ids[1:] >= ids[:-1]).all()):
         return torch.unique_consecutive(ids)

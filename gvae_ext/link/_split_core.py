@@ -1,5 +1,7 @@
-r"""The shared core of :func:`~gvae_ext.link.split.split_edges` and
-:class:`~gvae_ext.link.transform.LinkSplit` (private helpers).
+r"""The shared core of :func:`split_edges` and :class:`LinkSplit` (private helpers).
+
+Used by :func:`~gvae_ext.link.split.split_edges` and
+:class:`~gvae_ext.link.transform.LinkSplit`.
 
 :func:`split_ids` validates the input, deduplicates the edges into sorted pair
 ids (see :mod:`gvae_ext.link._pairs`), shuffles them and draws the held-out
@@ -87,8 +89,9 @@ def both_ways(edge_index: Tensor, is_undirected: bool) -> Tensor:
 
 
 def first_columns(split: SplitIds, edge_index: Tensor) -> Tensor:
-    r"""For every pair of :obj:`split.blocked`, the first column of
-    :obj:`edge_index` that holds it (to carry per-edge labels over).
+    r"""For every pair of :obj:`split.blocked`, the first column of :obj:`edge_index` that holds it.
+
+    To carry per-edge labels over.
     """
     row, col = edge_index.long()
     keep = row != col  # self-loops are not pairs of the split

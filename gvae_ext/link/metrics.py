@@ -253,8 +253,10 @@ def link_average_precision(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
 
 
 def hits_at_k(pos_pred: Tensor, neg_pred: Tensor, k: int) -> Tensor:
-    r"""OGB's Hits@K: the share of positives scoring strictly above the
-    :math:`K`-th highest score of a shared set of negatives.
+    r"""OGB's Hits@K.
+
+    The share of positives scoring strictly above the :math:`K`-th highest score of
+    a shared set of negatives.
 
     A positive tied with the :math:`K`-th negative does not count as a hit.
     Following OGB's ``Evaluator``, when there are fewer than :math:`K`

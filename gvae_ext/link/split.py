@@ -37,11 +37,12 @@ class _EdgeSplitFields(NamedTuple):
 
 
 class EdgeSplit(_EdgeSplitFields):
-    r"""The result of :func:`split_edges`, named like the output of
-    :class:`torch_geometric.transforms.RandomLinkSplit` with
-    :obj:`split_labels=True`: :obj:`edge_index` holds the message-passing
-    edges and :obj:`{part}_{pos|neg}_edge_label_index` the labelled pairs of
-    each part (one column per pair).
+    r"""The result of :func:`split_edges`.
+
+    Named like the output of :class:`torch_geometric.transforms.RandomLinkSplit`
+    with :obj:`split_labels=True`: :obj:`edge_index` holds the message-passing edges
+    and :obj:`{part}_{pos|neg}_edge_label_index` the labelled pairs of each part
+    (one column per pair).
 
     The first six fields keep the order of gvae_ext 0.1, so
     :obj:`EdgeSplit(*six_values)` still works (the training label pairs then
@@ -78,6 +79,7 @@ class EdgeSplit(_EdgeSplitFields):
         num_nodes: int,
         train_pos_edge_label_index: Optional[Tensor] = None,
     ) -> 'EdgeSplit':
+        r"""Build the split; :obj:`train_pos_edge_label_index` defaults to :obj:`edge_index`."""
         if train_pos_edge_label_index is None:
             train_pos_edge_label_index = edge_index
         return super().__new__(
@@ -93,11 +95,12 @@ class EdgeSplit(_EdgeSplitFields):
 
     @classmethod
     def from_official(cls, split) -> 'EdgeSplit':
-        r"""An :class:`EdgeSplit` of a dataset's official split, e.g. the
-        :class:`~gvae_ext.datasets.ogb.OGBLinkSplit` of
+        r"""An :class:`EdgeSplit` of a dataset's official split.
+
+        E.g. the :class:`~gvae_ext.datasets.ogb.OGBLinkSplit` of
         :func:`~gvae_ext.datasets.ogb.load_ogbl`: its training edges, made
-        simple and undirected (both directions, no repeats, no self-loops),
-        pass messages; the validation and test pairs are kept as given.
+        simple and undirected (both directions, no repeats, no self-loops), pass
+        messages; the validation and test pairs are kept as given.
 
         Args:
             split: An object with :obj:`train_pos_edge_index`,

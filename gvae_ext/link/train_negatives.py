@@ -1,5 +1,7 @@
-r"""I.i.d. uniform negative pairs for training
-(:func:`fast_negative_sampling`, exported by :mod:`gvae_ext.link`).
+r"""I.i.d.
+
+uniform negative pairs for training (:func:`fast_negative_sampling`, exported by
+:mod:`gvae_ext.link`).
 
 What to avoid is built once per :obj:`edge_index` tensor and cached, and
 negatives are drawn by rejection: uniform candidates, of which the blocked

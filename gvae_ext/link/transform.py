@@ -1,5 +1,7 @@
-r"""The :class:`LinkSplit` transform: :func:`~gvae_ext.link.split.split_edges`
-as a drop-in for :class:`torch_geometric.transforms.RandomLinkSplit`.
+r"""The :class:`LinkSplit` transform.
+
+:func:`~gvae_ext.link.split.split_edges` as a drop-in for
+:class:`torch_geometric.transforms.RandomLinkSplit`.
 """
 
 import copy
@@ -53,9 +55,7 @@ def _check_ratio(value, name: str) -> float:
 
 
 class LinkSplit(BaseTransform):
-    r"""A leakage-free drop-in for
-    :class:`torch_geometric.transforms.RandomLinkSplit`, built on
-    :func:`split_edges`.
+    r"""A leakage-free drop-in for :class:`torch_geometric.transforms.RandomLinkSplit`, built on :func:`split_edges`.
 
     Takes RandomLinkSplit's arguments with the same meaning and returns
     :obj:`(train_data, val_data, test_data)`, shallow copies of the input

@@ -1,5 +1,8 @@
-r"""Graph autoencoder models: GCN/MLP encoders, decoders, GAE and VGAE, and
-their reconstruction objectives (:mod:`gvae_ext.nn.objectives`)."""
+r"""Graph autoencoder models.
+
+GCN/MLP encoders, decoders, GAE and VGAE, and their reconstruction objectives
+(:mod:`gvae_ext.nn.objectives`).
+"""
 
 from gvae_ext.nn.decoders import InnerProductDecoder, MLPDecoder
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder

@@ -1,6 +1,4 @@
-r"""The inner-product decoder of `"Variational Graph Auto-Encoders"
-<https://arxiv.org/abs/1611.07308>`_, with PyG's method names.
-"""
+r"""The inner-product decoder of `"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_, with PyG's method names."""
 
 from collections.abc import Iterator
 from typing import NamedTuple, Optional
@@ -28,9 +26,10 @@ def check_embedding(z, name: str = 'z') -> Tensor:
 
 
 class PairIndex(NamedTuple):
-    r"""A fixed set of pairs :math:`(i, j)` prepared so that the gradient of
-    their inner products is one CSR product: the pairs in both orientations,
-    :math:`(i, j)` and :math:`(j, i)`, sorted by row.
+    r"""A fixed set of pairs :math:`(i, j)` prepared so that the gradient of their inner products is one CSR product.
+
+    The pairs in both orientations, :math:`(i, j)` and :math:`(j, i)`, sorted by
+    row.
 
     Attributes:
         row (LongTensor): The first node of each pair.
@@ -48,10 +47,11 @@ class PairIndex(NamedTuple):
     src: Tensor
 
     def gradient_matrix(self, value: Tensor, num_nodes: int) -> Tensor:
-        r"""The CSR matrix :math:`S + S^\top` with :math:`S_{ij} =` the
-        :obj:`value` of pair :math:`(i, j)` (duplicates add up), so that the
-        gradient of :math:`\sum_p v_p\, \mathbf{z}_{i_p}^\top \mathbf{z}_{j_p}`
-        with respect to :math:`\mathbf{Z}` is :math:`(S + S^\top)\mathbf{Z}`.
+        r"""The CSR matrix :math:`S + S^\top` with :math:`S_{ij} =` the :obj:`value` of pair :math:`(i, j)`.
+
+        Duplicates add up, so that the gradient of :math:`\sum_p v_p\,
+        \mathbf{z}_{i_p}^\top \mathbf{z}_{j_p}` with respect to
+        :math:`\mathbf{Z}` is :math:`(S + S^\top)\mathbf{Z}`.
         """
         size = (num_nodes, num_nodes)
         return csr_tensor(self.crow, self.scol, value[self.src], size)
@@ -102,8 +102,7 @@ class _PairDot(torch.autograd.Function):
 def inner_product(
     z: Tensor, edge_index: Tensor, index: Optional[PairIndex] = None
 ) -> Tensor:
-    r"""Unchecked :math:`\mathbf{z}_i^\top \mathbf{z}_j` for every column
-    :obj:`(i, j)` of :obj:`edge_index`.
+    r"""Unchecked :math:`\mathbf{z}_i^\top \mathbf{z}_j` for every column :obj:`(i, j)` of :obj:`edge_index`.
 
     The backward scatters with :meth:`torch.Tensor.index_add_`. Given a
     :class:`PairIndex` (worth caching for pairs scored every epoch), the
@@ -203,9 +202,10 @@ class InnerProductDecoder(torch.nn.Module):
     def score_chunks(
         self, z: Tensor, *, sigmoid: bool = True, chunk_size: int = 1024
     ) -> Iterator[tuple[int, Tensor]]:
-        r"""Yield :obj:`(start, block)` with :obj:`block` the rows
-        :obj:`start:start + chunk_size` of :meth:`forward_all`, so every pair
-        can be visited in :math:`O(\text{chunk\_size} \cdot N)` memory.
+        r"""Yield :obj:`(start, block)` with :obj:`block` the rows :obj:`start:start + chunk_size`.
+
+        The blocks are the rows of :meth:`forward_all`, so every pair can be
+        visited in :math:`O(\text{chunk\_size} \cdot N)` memory.
 
         Args:
             z (torch.Tensor): The embeddings, :obj:`[num_nodes, channels]`.
@@ -224,8 +224,7 @@ class InnerProductDecoder(torch.nn.Module):
 
 
 class MLPDecoder(torch.nn.Module):
-    r"""A learned pair decoder (opt-in; MaskGAE's edge decoder): an MLP on the
-    elementwise product of the two embeddings.
+    r"""A learned pair decoder (opt-in; MaskGAE's edge decoder): an MLP on the elementwise product of the two embeddings.
 
     .. math::
         p(A_{ij} = 1 \mid \mathbf{z}_i, \mathbf{z}_j) =

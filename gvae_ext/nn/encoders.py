@@ -1,6 +1,4 @@
-r"""GCN encoders of `"Variational Graph Auto-Encoders"
-<https://arxiv.org/abs/1611.07308>`_ (Kipf and Welling, 2016), and an MLP
-baseline.
+r"""GCN encoders of `"Variational Graph Auto-Encoders" <https://arxiv.org/abs/1611.07308>`_ (Kipf and Welling, 2016), and an MLP baseline.
 
 .. math::
     \mathbf{H} = \mathrm{ReLU}(\hat{A} \mathbf{X} \mathbf{W}_0), \qquad
@@ -66,8 +64,11 @@ def _check_dropout(dropout: float) -> float:
 
 
 class _Encoder(torch.nn.Module):
-    r"""Shared parts: the first layer's product with the (possibly sparse,
-    possibly absent) features, dropout, the cache and :obj:`__repr__`."""
+    r"""Shared parts.
+
+    The first layer's product with the (possibly sparse, possibly absent) features,
+    dropout, the cache and :obj:`__repr__`.
+    """
 
     def __init__(
         self,
@@ -266,6 +267,16 @@ class GCNEncoder(_Encoder):
         )
 
     def forward(self, x: Optional[Tensor], edge_index: Adj) -> Tensor:
+        r"""Encode the nodes.
+
+        Args:
+            x (torch.Tensor, optional): Node features :obj:`[N, in_channels]`,
+                dense or sparse, or :obj:`None` for identity features.
+            edge_index (torch.Tensor or SparseTensor): The graph, :obj:`[2, E]`.
+
+        Returns:
+            torch.Tensor: The embeddings :obj:`z`, :obj:`[N, out_channels]`.
+        """
         adj, h = self._gcn_hidden(x, edge_index)
         return self._heads(h, adj)[0]
 
@@ -308,14 +319,27 @@ class VariationalGCNEncoder(_Encoder):
         )
 
     def forward(self, x: Optional[Tensor], edge_index: Adj) -> Tuple[Tensor, Tensor]:
+        r"""Encode the nodes into the parameters of :math:`q(\mathbf{z})`.
+
+        Args:
+            x (torch.Tensor, optional): Node features :obj:`[N, in_channels]`,
+                dense or sparse, or :obj:`None` for identity features.
+            edge_index (torch.Tensor or SparseTensor): The graph, :obj:`[2, E]`.
+
+        Returns:
+            (torch.Tensor, torch.Tensor): :obj:`mu` and :obj:`logstd`, each
+            :obj:`[N, out_channels]`.
+        """
         adj, h = self._gcn_hidden(x, edge_index)
         mu, logstd = self._heads(h, adj)
         return mu, logstd
 
 
 class MLPEncoder(_Encoder):
-    r"""A graph-free two-layer MLP encoder: a baseline that sees only the
-    node features (it accepts and ignores :obj:`edge_index`).
+    r"""A graph-free two-layer MLP encoder.
+
+    A baseline that sees only the node features (it accepts and ignores
+    :obj:`edge_index`).
 
     .. math::
         \mathbf{H} = \mathrm{ReLU}(\mathbf{X}\mathbf{W}_0), \qquad
@@ -371,6 +395,19 @@ class MLPEncoder(_Encoder):
     def forward(
         self, x: Optional[Tensor], edge_index: Optional[Adj] = None
     ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        r"""Encode the nodes from their features alone.
+
+        Args:
+            x (torch.Tensor, optional): Node features :obj:`[N, in_channels]`,
+                dense or sparse, or :obj:`None` for identity features.
+            edge_index (torch.Tensor or SparseTensor, optional): Accepted and
+                ignored. (default: :obj:`None`)
+
+        Returns:
+            torch.Tensor or (torch.Tensor, torch.Tensor): :obj:`z`, or
+            :obj:`(mu, logstd)` when :obj:`variational`, each
+            :obj:`[N, out_channels]`.
+        """
         num_nodes = self._num_nodes(x)
         h = self._activate(self._first_layer(x, num_nodes), self.norm1)
         out = self._heads(h, None)

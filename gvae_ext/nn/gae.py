@@ -1,6 +1,4 @@
-r"""The graph auto-encoder :class:`GAE` (private; re-exported by
-:mod:`gvae_ext.nn`).
-"""
+r"""The graph auto-encoder :class:`GAE` (private; re-exported by :mod:`gvae_ext.nn`)."""
 
 from typing import Callable, Optional
 
@@ -162,8 +160,10 @@ class GAE(torch.nn.Module):
     def recon_loss(
         self, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Optional[Tensor] = None
     ) -> Tensor:
-        r"""The sampled objective (PyG's): binary cross-entropy of the
-        positive pairs and of as many negatives, from logits.
+        r"""The sampled objective (PyG's).
+
+        Binary cross-entropy of the positive pairs and of as many negatives,
+        from logits.
 
         Args:
             z (torch.Tensor): The embeddings, :obj:`[num_nodes, channels]`.
@@ -184,10 +184,11 @@ class GAE(torch.nn.Module):
     def dense_recon_loss(
         self, z: Tensor, pos_edge_index: Tensor, *, chunk_size: Optional[int] = None
     ) -> Tensor:
-        r"""Kipf and Welling's full-adjacency objective
-        (:func:`~gvae_ext.nn.objectives.dense_recon_loss`): weighted
-        cross-entropy over all :math:`N^2` pairs against :math:`A + I`, with
-        :math:`A` the training edges :obj:`pos_edge_index` (both directions).
+        r"""Kipf and Welling's full-adjacency objective (:func:`~gvae_ext.nn.objectives.dense_recon_loss`).
+
+        Weighted cross-entropy over all :math:`N^2` pairs against :math:`A + I`,
+        with :math:`A` the training edges :obj:`pos_edge_index` (both
+        directions).
 
         Raises:
             ValueError: If :obj:`z` has more than :obj:`max_dense_nodes` rows.
@@ -208,12 +209,12 @@ class GAE(torch.nn.Module):
         num_samples: Optional[int] = None,
         alpha: Optional[float] = None,
     ) -> Tensor:
-        r"""FastGAE's objective
-        (:func:`~gvae_ext.nn.objectives.fastgae.fastgae_recon_loss`): the dense
-        objective on the subgraph induced by :obj:`num_samples` nodes drawn
-        with probability :math:`\propto \deg^\alpha` (:obj:`generator`).
-        :obj:`num_samples` and :obj:`alpha` default to :obj:`fastgae_nodes`
-        and :obj:`fastgae_alpha`; with :obj:`num_samples >= N` it equals
+        r"""FastGAE's objective (:func:`~gvae_ext.nn.objectives.fastgae.fastgae_recon_loss`).
+
+        The dense objective on the subgraph induced by :obj:`num_samples` nodes
+        drawn with probability :math:`\propto \deg^\alpha` (:obj:`generator`).
+        :obj:`num_samples` and :obj:`alpha` default to :obj:`fastgae_nodes` and
+        :obj:`fastgae_alpha`; with :obj:`num_samples >= N` it equals
         :meth:`dense_recon_loss`.
         """
         return fastgae_recon_loss(
@@ -233,9 +234,11 @@ class GAE(torch.nn.Module):
         *,
         objective: Optional[str] = None,
     ) -> Tensor:
-        r"""The full training objective: the reconstruction loss of
-        :obj:`objective` (:obj:`neg_edge_index` is used by :obj:`'sampled'`
-        only). :class:`VGAE` adds :math:`\mathrm{KL}/N`.
+        r"""The full training objective.
+
+        The reconstruction loss of :obj:`objective` (:obj:`neg_edge_index` is
+        used by :obj:`'sampled'` only). :class:`VGAE` adds
+        :math:`\mathrm{KL}/N`.
 
         Args:
             z (torch.Tensor): The embeddings from :meth:`encode`.
@@ -256,11 +259,13 @@ class GAE(torch.nn.Module):
     def test(
         self, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
     ) -> tuple[float, float]:
-        r"""ROC-AUC and average precision of the decoder's scores for
-        :obj:`pos_edge_index` against :obj:`neg_edge_index`, computed in torch
-        on :obj:`z`'s device (:func:`gvae_ext.link.metrics.link_auc_ap`,
-        ties counted :math:`\frac12`). Scores are logits: the ranking equals
-        that of the probabilities without ties from saturated sigmoids.
+        r"""ROC-AUC and average precision of the decoder's scores for the positive and negative pairs.
+
+        The scores for :obj:`pos_edge_index` against :obj:`neg_edge_index` are
+        computed in torch on :obj:`z`'s device
+        (:func:`gvae_ext.link.metrics.link_auc_ap`, ties counted
+        :math:`\frac12`). Scores are logits: the ranking equals that of the
+        probabilities without ties from saturated sigmoids.
 
         :rtype: :obj:`(auc, ap)` as Python floats
         """

@@ -1,6 +1,4 @@
-r"""The variational graph auto-encoder :class:`VGAE` (private; re-exported
-by :mod:`gvae_ext.nn`).
-"""
+r"""The variational graph auto-encoder :class:`VGAE` (private; re-exported by :mod:`gvae_ext.nn`)."""
 
 from typing import Callable, Optional
 
@@ -44,8 +42,9 @@ class VGAE(GAE):
         return self.logstd
 
     def reparametrize(self, mu: Tensor, logstd: Tensor) -> Tensor:
-        r""":math:`\boldsymbol{\mu} + \exp(\mathrm{logstd}) \odot \epsilon`
-        in training mode, :obj:`mu` in eval mode (PyG's spelling).
+        r""":math:`\boldsymbol{\mu} + \exp(\mathrm{logstd}) \odot \epsilon` in training mode.
+
+        :obj:`mu` in eval mode (PyG's spelling).
         """
         if not self.training:
             return mu
@@ -54,8 +53,9 @@ class VGAE(GAE):
     reparameterize = reparametrize
 
     def encode(self, *args, **kwargs) -> Tensor:
-        r"""Run the encoder, store :obj:`mu` and :obj:`logstd` on the model
-        and return a sample :obj:`z` (:obj:`mu` in eval mode).
+        r"""Run the encoder, store :obj:`mu` and :obj:`logstd` and return a sample :obj:`z`.
+
+        In eval mode the sample is :obj:`mu`.
         """
         out = self.encoder(*args, **kwargs)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -69,8 +69,9 @@ class VGAE(GAE):
     def kl_loss(
         self, mu: Optional[Tensor] = None, logstd: Optional[Tensor] = None
     ) -> Tensor:
-        r""":math:`\mathrm{KL}(q(\mathbf{z}) \,\|\, \mathcal{N}(0, I))` per node,
-        averaged over the nodes (:func:`gvae_ext.variational.kl_normal`).
+        r""":math:`\mathrm{KL}(q(\mathbf{z}) \,\|\, \mathcal{N}(0, I))` per node.
+
+        Averaged over the nodes (:func:`gvae_ext.variational.kl_normal`).
 
         Args:
             mu (torch.Tensor, optional): The means. (default: the :obj:`mu`
@@ -97,8 +98,9 @@ class VGAE(GAE):
         mu: Optional[Tensor] = None,
         logstd: Optional[Tensor] = None,
     ) -> Tensor:
-        r"""Reconstruction loss plus :math:`\frac{1}{N}` :meth:`kl_loss`, as in
-        the original and in PyG's example, for every objective (with
+        r"""Reconstruction loss plus :math:`\frac{1}{N}` :meth:`kl_loss`.
+
+        As in the original and in PyG's example, for every objective (with
         :obj:`'fastgae'` too the KL is averaged over all :math:`N` nodes and
         divided by :math:`N`, not by the sample size). :obj:`mu` and
         :obj:`logstd` default to those stored by :meth:`encode`.

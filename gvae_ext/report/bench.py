@@ -15,135 +15,33 @@ result (:func:`run_key`: the spec, the content of the input files, the
 absolute ``root``, the row's full configuration and the package version), so
 a changed input or configuration runs again instead of reusing a stale
 result; a damaged run file is named in a warning and run again. The summary
-is written as Markdown (``results.md``), CSV (``results.csv``) and JSON
-(``results.json``): mean ± std of test AUC/AP (x100) per dataset and row,
-with the paper's figure beside it where there is one.
+is written by :mod:`gvae_ext.report.tables` (re-exported here).
 """
 
-import csv
 import dataclasses
-import io
-import math
 import os
-import re
-import statistics
 import time
 from collections.abc import Iterable, Sequence
 from typing import Optional
 
 import torch
 
-from gvae_ext._io import check_output_path, write_json, write_text
-from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
+from gvae_ext._io import check_output_path, write_json
+from gvae_ext.report._rows import (
+    BASELINES,
+    TABLE1_ROWS,
+    parse_row,
+    parse_seeds,
+    row_scorer,
+)
 from gvae_ext.report._runs import input_digests, read_run, run_path
 from gvae_ext.report.protocols import (
     HEURISTICS,
     HeartCache,
     check_protocols,
     evaluate,
-    heuristic_scorer,
 )
-
-# Kipf & Welling 2016, Table 1 (AUC, AP) x100.
-PAPER = {
-    'cora': {
-        'sc': (84.6, 88.5),
-        'deepwalk': (83.1, 85.0),
-        'gae*@paper': (84.3, 88.1),
-        'vgae*@paper': (84.0, 87.7),
-        'gae@paper': (91.0, 92.0),
-        'vgae@paper': (91.4, 92.6),
-    },
-    'planetoid:CiteSeer': {
-        'sc': (80.5, 85.0),
-        'deepwalk': (80.5, 83.6),
-        'gae*@paper': (78.7, 84.1),
-        'vgae*@paper': (78.9, 84.1),
-        'gae@paper': (89.5, 89.9),
-        'vgae@paper': (90.8, 92.0),
-    },
-    'planetoid:PubMed': {
-        'sc': (84.2, 87.8),
-        'deepwalk': (84.4, 84.1),
-        'gae*@paper': (82.2, 87.4),
-        'vgae*@paper': (82.7, 87.5),
-        'gae@paper': (96.4, 96.5),
-        'vgae@paper': (94.4, 94.7),
-    },
-}
-
-BASELINES = tuple(_BASELINE_FUNCTIONS)
-TABLE1_ROWS = (
-    'sc',
-    'deepwalk',
-    'gae*@paper',
-    'vgae*@paper',
-    'gae@paper',
-    'vgae@paper',
-    'vgae_mlp@paper',
-)
-_ROW = re.compile(r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z0-9_]+))?$')
-
-
-def parse_seeds(text: str) -> list[int]:
-    r"""``'0-9'`` -> ``[0, ..., 9]``; ``'0,3,5'`` -> ``[0, 3, 5]``."""
-    seeds: list[int] = []
-    for part in str(text).split(','):
-        part = part.strip()
-        m = re.fullmatch(r'(\d+)-(\d+)', part)
-        if m:
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if hi < lo:
-                raise ValueError(f"'seeds' range must be ascending (got {part!r})")
-            seeds.extend(range(lo, hi + 1))
-        elif part.isdigit():
-            seeds.append(int(part))
-        else:
-            raise ValueError(f"'seeds' must look like 0-9 or 0,1,2 (got {text!r})")
-    return seeds
-
-
-def parse_row(row: str) -> dict[str, object]:
-    r"""Split a row name into ``model``, ``featureless`` and ``preset``."""
-    from gvae_ext.train import DEFAULT_PRESET, MODELS, PRESETS
-
-    if row in BASELINES or row in HEURISTICS:
-        return dict(model=row, featureless=True, preset=None)
-    m = _ROW.match(row)
-    if not m or m.group('model') not in MODELS:
-        raise ValueError(
-            f"'models' entry must be one of {BASELINES + tuple(HEURISTICS)} or "
-            'MODEL[*][@PRESET] '
-            f'with MODEL in {MODELS} (got {row!r})'
-        )
-    preset = m.group('preset') or DEFAULT_PRESET
-    if preset not in PRESETS:
-        raise ValueError(f"'models' entry {row!r} names an unknown preset {preset!r}")
-    return dict(
-        model=m.group('model'), featureless=bool(m.group('star')), preset=preset
-    )
-
-
-def _scorer(data, split, spec: dict, seed: int, device: str):
-    r"""The row's pair scorer and its validation metrics."""
-    from gvae_ext.baselines import baseline_embedding, score_pairs
-    from gvae_ext.datasets import featureless
-    from gvae_ext.train import FitConfig, fit
-
-    model = spec['model']
-    if model in HEURISTICS:
-        return heuristic_scorer(model, split), {}
-    if model in BASELINES:
-        z = baseline_embedding(model, split, data.num_nodes, seed)
-        return (lambda pairs: score_pairs(z, pairs)), {}
-    config = FitConfig.from_preset(
-        spec['preset'], model=model, seed=seed, device=device
-    )
-    graph = featureless(data) if spec['featureless'] else data
-    result = fit(graph, config, split=split)
-    net, z = result.model.eval(), result.embeddings
-    val = {k: result.metrics[k] for k in ('val_auc', 'val_ap')}
-    return (lambda pairs: net.decoder(z, pairs, sigmoid=False)), val
+from gvae_ext.report.tables import PAPER, summarize, to_markdown, write_reports
 
 
 def _features(data):
@@ -192,7 +90,7 @@ def run_one(
         gen = torch.Generator().manual_seed(seed)
         split = split_edges(data.edge_index, data.num_nodes, generator=gen)
     start = time.perf_counter()
-    score, metrics = _scorer(data, split, spec, seed, device)
+    score, metrics = row_scorer(data, split, spec, seed, device)
     if 'random' in protocols and not metrics:
         metrics = evaluate(
             score,
@@ -382,107 +280,16 @@ def run_grid(
     return results
 
 
-def _metric_keys(runs: Sequence[dict]) -> list[str]:
-    skip = {'dataset', 'row', 'seed', 'key'}
-    keys = [k for k, v in runs[0].items() if k not in skip and isinstance(v, float)]
-    return [k for k in keys if all(isinstance(r.get(k), (int, float)) for r in runs)]
-
-
-def summarize(results: Sequence[dict]) -> list[dict]:
-    r"""Mean and (sample) standard deviation of every metric, x100.
-
-    Args:
-        results (list of dict): Runs from :func:`run_grid`.
-
-    Returns:
-        One dict per (dataset, row): ``runs``, ``<metric>`` and
-        ``<metric>_std`` (x100; ``seconds`` as it is), and the paper's
-        ``paper_auc``/``paper_ap`` (NaN where there is none).
-    """
-    groups: dict[tuple, list[dict]] = {}
-    for r in results:
-        groups.setdefault((r['dataset'], r['row']), []).append(r)
-    summary = []
-    for (dataset, row), runs in groups.items():
-        entry = dict(dataset=dataset, row=row, runs=len(runs))
-        for key in _metric_keys(runs):
-            scale = 1.0 if key == 'seconds' else 100.0
-            values = [scale * float(r[key]) for r in runs]
-            entry[key] = statistics.fmean(values)
-            entry[key + '_std'] = statistics.stdev(values) if len(values) > 1 else 0.0
-        paper = PAPER.get(dataset, {}).get(row)
-        entry['paper_auc'], entry['paper_ap'] = paper if paper else (math.nan, math.nan)
-        summary.append(entry)
-    return summary
-
-
-# (column title, metric) per protocol, in table order.
-_COLUMNS = (
-    ('test AUC', 'test_auc'),
-    ('test AP', 'test_ap'),
-    ('HeaRT MRR', 'heart_mrr'),
-    ('HeaRT H@10', 'heart_hits@10'),
-    ('HeaRT H@50', 'heart_hits@50'),
-    ('HeaRT H@100', 'heart_hits@100'),
-    ('OGB H@20', 'ogb_hits@20'),
-    ('OGB H@50', 'ogb_hits@50'),
-    ('OGB H@100', 'ogb_hits@100'),
-    ('OGB MRR', 'ogb_mrr'),
-)
-
-
-def to_markdown(summary: Sequence[dict]) -> str:
-    r"""The summary as a Markdown table (x100, mean ± std).
-
-    The columns are those of the protocols that were run: test AUC / AP
-    (random), HeaRT MRR and Hits@{10, 50, 100}, OGB Hits@{20, 50, 100} and
-    MRR, then the paper's AUC / AP where there is one, and seconds per run.
-
-    Args:
-        summary (list of dict): The output of :func:`summarize`.
-
-    Returns:
-        The table, one line per entry, ending with a newline.
-    """
-    columns = [(t, k) for t, k in _COLUMNS if any(k in e for e in summary)]
-    head = ['dataset', 'method', 'runs'] + [t for t, _ in columns]
-    lines = [
-        '| ' + ' | '.join(head + ['paper AUC / AP', 's/run']) + ' |',
-        '|' + '---|' * (len(head) + 2),
-    ]
-    for e in summary:
-        paper = (
-            f'{e["paper_auc"]:.1f} / {e["paper_ap"]:.1f}'
-            if not math.isnan(e['paper_auc'])
-            else '—'
-        )
-        cells = [e['dataset'], e['row'], str(e['runs'])]
-        for _, k in columns:
-            cells.append(f'{e[k]:.1f} ± {e[k + "_std"]:.1f}' if k in e else '—')
-        cells += [paper, f'{e["seconds"]:.1f}']
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
-
-
-def write_reports(summary: Sequence[dict], out_dir: str) -> dict[str, str]:
-    r"""Write ``results.md``, ``results.csv`` and ``results.json`` atomically.
-
-    Args:
-        summary (list of dict): The output of :func:`summarize`, non-empty.
-        out_dir (str): The output folder (created when missing).
-
-    Returns:
-        The written paths keyed ``'md'``, ``'csv'`` and ``'json'``.
-    """
-    if not summary:
-        raise ValueError(f"'summary' must hold at least one entry (got {summary})")
-    check_output_path(out_dir, 'out_dir', kind='dir')
-    paths = {k: os.path.join(out_dir, f'results.{k}') for k in ('md', 'csv', 'json')}
-    table = io.StringIO(newline='')
-    writer = csv.DictWriter(table, fieldnames=list(summary[0]))
-    writer.writeheader()
-    writer.writerows(summary)
-    write_text(paths['md'], to_markdown(summary))
-    write_text(paths['csv'], table.getvalue(), newline='')
-    write_json(paths['json'], list(summary))
-    return paths
+__all__ = [
+    'BASELINES',
+    'TABLE1_ROWS',
+    'parse_seeds',
+    'parse_row',
+    'run_one',
+    'run_key',
+    'run_grid',
+    'PAPER',
+    'summarize',
+    'to_markdown',
+    'write_reports',
+]

@@ -1,9 +1,11 @@
-r"""Neighbour sampling for mini-batch training: the torch-native k-hop
-:class:`KHopSampler` (CPU and CUDA, seeded), PyG's sampler behind the same
-interface (:func:`make_sampler`), PyG's
+r"""Neighbour sampling for mini-batch training.
+
+The torch-native k-hop :class:`KHopSampler` (CPU and CUDA, seeded), PyG's sampler behind
+the same interface (:func:`make_sampler`), PyG's
 :class:`~torch_geometric.loader.LinkNeighborLoader` over training pairs
-(:func:`link_neighbor_loader`), shuffled :func:`link_batches` of pairs, and
-the features of a sampled subgraph (:func:`subgraph_features`)."""
+(:func:`link_neighbor_loader`), shuffled :func:`link_batches` of pairs, and the features
+of a sampled subgraph (:func:`subgraph_features`).
+"""
 
 from gvae_ext.sampling.neighbor import (
     KHopSampler,

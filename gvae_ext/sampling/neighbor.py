@@ -68,8 +68,11 @@ def check_num_neighbors(num_neighbors, name: str = 'num_neighbors') -> Tuple[int
 
 
 def _expand(start: Tensor, deg: Tensor) -> Tuple[Tensor, Tensor]:
-    r"""For nodes whose edges are :obj:`start[k] .. start[k] + deg[k]`: the
-    node slot and the position of each of those edges, grouped by node."""
+    r"""For nodes whose edges are :obj:`start[k] ..
+
+    start[k] + deg[k]`: the node slot and the position of each of those edges,
+    grouped by node.
+    """
     total = int(deg.sum())
     slots = torch.arange(deg.numel(), device=deg.device)
     seg = torch.repeat_interleave(slots, deg, output_size=total)
@@ -152,6 +155,7 @@ class KHopSampler:
 
     @property
     def device(self) -> torch.device:
+        r"""The device of the sampler's graph."""
         return self.rowptr.device
 
     def _check_seeds(self, seeds) -> Tuple[Tensor, Tensor, Tensor]:
@@ -181,8 +185,7 @@ class KHopSampler:
     def sample(
         self, seeds: Tensor, *, generator: Optional[torch.Generator] = None
     ) -> SampledSubgraph:
-        r"""Sample the :obj:`len(num_neighbors)`-hop neighbourhood of
-        :obj:`seeds`.
+        r"""Sample the :obj:`len(num_neighbors)`-hop neighbourhood of :obj:`seeds`.
 
         Args:
             seeds (LongTensor): Distinct node ids, :obj:`[num_seeds]`.
@@ -219,8 +222,7 @@ class KHopSampler:
     def gcn_adjacency(
         self, subgraph: SampledSubgraph, dtype: Optional[torch.dtype] = None
     ) -> Tensor:
-        r"""The propagation matrix of :obj:`subgraph` with this graph's
-        degrees (:func:`sampled_gcn_adjacency`)."""
+        r"""The propagation matrix of :obj:`subgraph` with this graph's degrees (:func:`sampled_gcn_adjacency`)."""
         return sampled_gcn_adjacency(
             subgraph.edge_index, self.degree[subgraph.node], dtype=dtype
         )

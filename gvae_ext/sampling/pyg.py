@@ -1,9 +1,11 @@
-r"""PyG's sampling engines behind gvae_ext's interfaces: PyG's
-:class:`torch_geometric.sampler.NeighborSampler` as a
-:class:`~gvae_ext.sampling.KHopSampler` (:func:`make_sampler` chooses
-between the two), and PyG's :class:`~torch_geometric.loader.LinkNeighborLoader`
-over the training pairs (:func:`link_neighbor_loader`). Both need a PyG
-sampling backend (``pyg-lib`` or ``torch-sparse``) and run on the CPU."""
+r"""PyG's sampling engines behind gvae_ext's interfaces.
+
+PyG's :class:`torch_geometric.sampler.NeighborSampler` as a
+:class:`~gvae_ext.sampling.KHopSampler` (:func:`make_sampler` chooses between the two),
+and PyG's :class:`~torch_geometric.loader.LinkNeighborLoader` over the training pairs
+(:func:`link_neighbor_loader`). Both need a PyG sampling backend (``pyg-lib`` or
+``torch-sparse``) and run on the CPU.
+"""
 
 import warnings
 from typing import Optional, Sequence
@@ -18,20 +20,24 @@ BACKENDS = ('auto', 'own', 'pyg')
 
 
 def pyg_sampling_available() -> bool:
-    r"""Whether PyG's neighbour sampling has a backend (``pyg-lib`` or
-    ``torch-sparse``), read from :mod:`torch_geometric.typing` at call time."""
+    r"""Whether PyG's neighbour sampling has a backend (``pyg-lib`` or ``torch-sparse``).
+
+    Read from :mod:`torch_geometric.typing` at call time.
+    """
     import torch_geometric.typing as pyg_typing
 
     return bool(pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE)
 
 
 class PyGNeighborSampler(KHopSampler):
-    r""":class:`~gvae_ext.sampling.KHopSampler`'s interface on top of PyG's
-    :class:`torch_geometric.sampler.NeighborSampler` (directional subgraphs,
-    no replacement), built on the cleaned CSR graph (duplicates and
-    self-loops removed) on the CPU. :obj:`generator` is ignored: PyG draws
-    from torch's global RNG. Seeds on another device make a round trip
-    through the CPU. Arguments as in the parent class."""
+    r""":class:`~gvae_ext.sampling.KHopSampler`'s interface on top of PyG's neighbour sampler.
+
+    PyG's :class:`torch_geometric.sampler.NeighborSampler` (directional subgraphs,
+    no replacement) runs on the cleaned CSR graph (duplicates and self-loops
+    removed) on the CPU. :obj:`generator` is ignored: PyG draws from torch's global
+    RNG. Seeds on another device make a round trip through the CPU. Arguments as in
+    the parent class.
+    """
 
     def __init__(self, edge_index: Tensor, num_nodes=None, num_neighbors=(10, 10)):
         if not pyg_sampling_available():
@@ -54,6 +60,15 @@ class PyGNeighborSampler(KHopSampler):
             self._pyg = PyGSampler(graph, list(self.num_neighbors))
 
     def sample(self, seeds: Tensor, *, generator=None) -> SampledSubgraph:
+        r"""Sample the :obj:`len(num_neighbors)`-hop neighbourhood of :obj:`seeds`.
+
+        Args:
+            seeds (LongTensor): Distinct node ids, :obj:`[num_seeds]`.
+            generator (torch.Generator, optional): Ignored (PyG draws from
+                torch's global RNG). (default: :obj:`None`)
+
+        :rtype: :class:`SampledSubgraph`
+        """
         from torch_geometric.sampler import NodeSamplerInput
 
         seeds = self._check_seeds(seeds)[0]
@@ -105,10 +120,10 @@ def link_neighbor_loader(
     num_neighbors: Sequence[int] = (10, 10),
     shuffle: bool = True,
 ):
-    r"""A :class:`~torch_geometric.loader.LinkNeighborLoader` over the
-    positive training :obj:`pairs` of the message-passing graph
-    :obj:`edge_index`, with one random negative per positive
-    (:obj:`neg_sampling='binary'`).
+    r"""A :class:`~torch_geometric.loader.LinkNeighborLoader` over the positive training :obj:`pairs`.
+
+    It samples the message-passing graph :obj:`edge_index`, with one random negative
+    per positive (:obj:`neg_sampling='binary'`).
 
     Args:
         edge_index (LongTensor): The message-passing graph, :obj:`[2, E]`.

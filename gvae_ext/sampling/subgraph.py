@@ -11,9 +11,12 @@ from gvae_ext.sparse import SPARSE_FEATURE_DENSITY, SPARSE_LAYOUTS, csr_tensor, 
 
 
 def subgraph_features(x: Optional[Tensor], node: Tensor, num_nodes: int) -> Tensor:
-    r"""The feature rows of :obj:`node`: :obj:`x[node]` for dense features, the
-    same rows as CSR for sparse ones, and for :obj:`x=None` (identity
-    features) the one-hot CSR matrix :obj:`[len(node), num_nodes]`."""
+    r"""The feature rows of :obj:`node`.
+
+    :obj:`x[node]` for dense features, the same rows as CSR for sparse ones, and for
+    :obj:`x=None` (identity features) the one-hot CSR matrix :obj:`[len(node),
+    num_nodes]`.
+    """
     num = node.numel()
     if x is None:
         crow = torch.arange(num + 1, device=node.device)
@@ -33,6 +36,16 @@ def subgraph_features(x: Optional[Tensor], node: Tensor, num_nodes: int) -> Tens
 
 
 def prepare_features(x: Optional[Tensor], num_nodes: int) -> Optional[Tensor]:
+    r"""Check node features once and store sparse or mostly-zero ones as CSR.
+
+    Args:
+        x (torch.Tensor, optional): Node features :obj:`[num_nodes, F]`.
+        num_nodes (int): The number of nodes.
+
+    Returns:
+        torch.Tensor, optional: :obj:`x` itself, or its CSR copy; :obj:`None`
+        for :obj:`None`.
+    """
     # Validated once; sparse or mostly-zero features become CSR once, so
     # that each batch gathers rows of a CSR matrix (the encoder would convert
     # every batch's dense rows otherwise; the products are the same).

@@ -1,7 +1,9 @@
-r"""Sparse propagation: the normalised adjacency built once per graph and
-cached, CSR products with the symmetric custom backward, and the dispatch to
-``torch-sparse`` where it is installed (:mod:`gvae_ext.sparse.adjacency`),
-over the CSR helpers of :mod:`gvae_ext.sparse.csr`."""
+r"""Sparse propagation.
+
+The normalised adjacency built once per graph and cached, CSR products with the
+symmetric custom backward, and the dispatch to ``torch-sparse`` where it is installed
+(:mod:`gvae_ext.sparse.adjacency`), over the CSR helpers of :mod:`gvae_ext.sparse.csr`.
+"""
 
 from gvae_ext.sparse.adjacency import (
     SPARSE_FEATURE_DENSITY,

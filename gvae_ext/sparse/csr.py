@@ -46,13 +46,21 @@ def to_csr(matrix: Tensor) -> Tensor:
 
 
 def crow_indices(row: Tensor, num_rows: int) -> Tensor:
+    r"""The CSR row pointer of the sorted row ids :obj:`row`.
+
+    Args:
+        row (LongTensor): Row ids in ascending order, :obj:`[nnz]`.
+        num_rows (int): The number of rows.
+
+    Returns:
+        LongTensor: The row pointer, :obj:`[num_rows + 1]`.
+    """
     count = torch.bincount(row, minlength=num_rows)
     return torch.cat([count.new_zeros(1), torch.cumsum(count, 0)])
 
 
 class SparseOperator:
-    r"""A fixed sparse matrix :math:`S` ready for repeated products
-    :math:`S X` with dense :math:`X`.
+    r"""A fixed sparse matrix :math:`S` ready for repeated products :math:`S X` with dense :math:`X`.
 
     The transpose is prepared once, when the operator is built, and reused by
     every backward pass (:math:`\partial L / \partial X = S^\top G`); when
@@ -88,10 +96,12 @@ class SparseOperator:
 
     @property
     def shape(self) -> torch.Size:
+        r"""The shape of :math:`S`."""
         return self.matrix.shape
 
     @property
     def device(self) -> torch.device:
+        r"""The device of :math:`S`."""
         return self.matrix.device
 
     def _transpose_structure(self):
@@ -109,8 +119,10 @@ class SparseOperator:
         )
 
     def with_values(self, value: Tensor) -> 'SparseOperator':
-        r"""The same sparsity pattern with new :obj:`value` (e.g. after
-        dropout); the transpose structure is shared, not recomputed."""
+        r"""The same sparsity pattern with new :obj:`value` (e.g. after dropout).
+
+        The transpose structure is shared, not recomputed.
+        """
         m = self.matrix
         matrix = csr_tensor(m.crow_indices(), m.col_indices(), value, m.shape)
         return SparseOperator(
@@ -167,13 +179,20 @@ class SparseOperator:
 
 
 class SparseMatmul(torch.autograd.Function):
+    r"""The product :math:`S X` of a :class:`SparseOperator` and a dense matrix.
+
+    The backward uses the operator's prepared transpose.
+    """
+
     @staticmethod
     def forward(ctx, dense: Tensor, op: SparseOperator) -> Tensor:
+        r"""Return :math:`S X` for :obj:`dense` :math:`X` of shape :obj:`[n, F]`."""
         ctx.op = op
         return op.csr(dense.dtype) @ dense
 
     @staticmethod
     def backward(ctx, grad: Tensor):
+        r"""Return :math:`S^\top G` for the gradient :math:`G` of the output."""
         if not ctx.needs_input_grad[0]:
             return None, None
         op = ctx.op

@@ -1,5 +1,7 @@
-r"""The dense VAE (:class:`DenseVAE`) and its whole pipeline: data, training,
-evaluation, scores, image grids and checkpoints."""
+r"""The dense VAE (:class:`DenseVAE`) and its whole pipeline.
+
+Data, training, evaluation, scores, image grids and checkpoints.
+"""
 
 from gvae_ext.vae.checkpoint import load_dense_vae, read_dense_vae, save_dense_vae
 from gvae_ext.vae.data import (

@@ -36,8 +36,10 @@ class ELBOTerms(NamedTuple):
 
 
 class DenseVAEObjectives:
-    r"""The loss and scoring methods of :class:`~gvae_ext.vae.model.DenseVAE`
-    (a mixin; see the module docstring for what the host provides)."""
+    r"""The loss and scoring methods of :class:`~gvae_ext.vae.model.DenseVAE`.
+
+    A mixin; see the module docstring for what the host provides.
+    """
 
     likelihood: str
     in_channels: int
@@ -74,9 +76,10 @@ class DenseVAEObjectives:
         reduction: str = 'mean',
         generator: Optional[torch.Generator] = None,
     ) -> Tensor:
-        r""":math:`-\log p(\mathbf{x}|\mathbf{z})` summed over features, averaged
-        over samples (``reduction='mean'``) or per sample (``'none'``); with
-        ``z=None``, ``x`` is encoded by :meth:`encode` (noise from ``generator``).
+        r""":math:`-\log p(\mathbf{x}|\mathbf{z})` summed over features, averaged over samples.
+
+        ``reduction='mean'``) or per sample (``'none'``); with ``z=None``, ``x``
+        is encoded by :meth:`encode` (noise from ``generator``.
         """
         if reduction not in ('mean', 'none'):
             raise ValueError(
@@ -95,10 +98,11 @@ class DenseVAEObjectives:
         logstd: Optional[Tensor] = None,
         reduction: str = 'mean',
     ) -> Tensor:
-        r"""Closed-form KL to :math:`\mathcal{N}(0, I)` per sample (summed over
-        latent dimensions); without arguments it uses the values stored by the
-        last :meth:`encode`. ``reduction`` as in
-        :func:`~gvae_ext.variational.kl_normal`."""
+        r"""Closed-form KL to :math:`\mathcal{N}(0, I)` per sample (summed over latent dimensions).
+
+        Without arguments it uses the values stored by the last :meth:`encode`.
+        ``reduction`` as in :func:`~gvae_ext.variational.kl_normal`.
+        """
         mu = self._mu if mu is None else mu
         logstd = self._logstd if logstd is None else logstd
         if mu is None or logstd is None:
@@ -115,8 +119,11 @@ class DenseVAEObjectives:
         generator: Optional[torch.Generator] = None,
         validate_args: bool = True,
     ) -> ELBOTerms:
-        r"""Per-sample negative ELBO and its parts; always sampled whatever the
-        mode, ``recon`` averaged over ``num_samples`` latent draws."""
+        r"""Per-sample negative ELBO and its parts.
+
+        Always sampled whatever the mode, ``recon`` averaged over
+        ``num_samples`` latent draws.
+        """
         num_samples = check_positive_int(num_samples, 'num_samples')
         generator = check_generator(generator)
         mu, logstd = self.encode_params(x, validate_args)
@@ -134,8 +141,9 @@ class DenseVAEObjectives:
         generator: Optional[torch.Generator] = None,
         validate_args: bool = True,
     ) -> Tensor:
-        r"""Importance-weighted estimate of :math:`\log p(\mathbf{x})` per sample
-        (`Burda et al. <https://arxiv.org/abs/1509.00519>`_) with ``k`` draws
+        r"""Importance-weighted estimate of :math:`\log p(\mathbf{x})` per sample (`Burda et al.
+
+        <https://arxiv.org/abs/1509.00519>`_) with ``k`` draws
         :math:`\mathbf{z}_i \sim q(\mathbf{z}|\mathbf{x})`:
 
         .. math::
@@ -161,11 +169,13 @@ class DenseVAEObjectives:
         num_samples: int = 0,
         generator: Optional[torch.Generator] = None,
     ) -> Tensor:
-        r"""Per-sample negative ELBO as an anomaly score (higher = more
-        anomalous). With ``num_samples=0`` the reconstruction term is taken at
+        r"""Per-sample negative ELBO as an anomaly score (higher = more anomalous).
+
+        With ``num_samples=0`` the reconstruction term is taken at
         :math:`\mathbf{z} = \mu`: deterministic, so the ranking carries no
         Monte-Carlo noise. ``num_samples > 0`` averages that many sampled
-        reconstructions (the unbiased estimate, as in :meth:`loss`)."""
+        reconstructions (the unbiased estimate, as in :meth:`loss`).
+        """
         num_samples = check_positive_int(num_samples, 'num_samples', allow_zero=True)
         if num_samples > 0:
             return self.loss(x, num_samples=num_samples, generator=generator).nelbo

@@ -7,10 +7,9 @@ prepare new data: for tables the train ``feature_mean``/``feature_std``).
 It is read back with ``weights_only=True``, so loading runs no pickled code.
 """
 
-import os
 from typing import Any, Optional
 
-from gvae_ext._io import load_torch, save_torch
+from gvae_ext._io import load_checkpoint, save_torch
 from gvae_ext.vae.model import DenseVAE
 
 FORMAT = 'gvae_ext.dense_vae/1'
@@ -66,22 +65,15 @@ def read_dense_vae(path, map_location='cpu') -> tuple[DenseVAE, dict[str, Any]]:
         ValueError: When :obj:`path` is missing, empty, truncated or not a
             gvae_ext DenseVAE checkpoint.
     """
-    payload = load_torch(path, 'checkpoint', 'DenseVAE', map_location)
-    name = os.fspath(path)
-    if payload.get('format') != FORMAT:
-        raise ValueError(
-            f"'checkpoint' {name!r} is not a valid gvae_ext DenseVAE checkpoint "
-            f'(got format {payload.get("format")!r})'
-        )
-    try:
+
+    def build(payload: dict) -> tuple[DenseVAE, dict[str, Any]]:
         model = DenseVAE(**payload['hparams'])
         model.load_state_dict(payload['state_dict'])
-        config = dict(payload['config'])
-    except (KeyError, TypeError, ValueError, RuntimeError):
-        raise ValueError(
-            f"'checkpoint' {name!r} is not a valid gvae_ext DenseVAE checkpoint "
-            '(got missing or mismatched entries)'
-        ) from None
+        return model, dict(payload['config'])
+
+    model, config = load_checkpoint(
+        path, 'checkpoint', 'DenseVAE', FORMAT, build, map_location
+    )
     return model.to(map_location).eval(), config
 
 

@@ -55,14 +55,17 @@ class VAEData:
 
     @property
     def num_features(self) -> int:
+        r"""The number of columns of the data."""
         return self.train.size(1)
 
 
 def split_rows(
     num_rows: int, test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED
 ) -> Tuple[Tensor, Tensor]:
-    r"""A seeded random ``(train_index, test_index)`` partition of the rows;
-    the test part has ``max(1, round(test_fraction * num_rows))`` rows."""
+    r"""A seeded random ``(train_index, test_index)`` partition of the rows.
+
+    The test part has ``max(1, round(test_fraction * num_rows))`` rows.
+    """
     num_test = max(1, int(round(test_fraction * num_rows)))
     perm = torch.randperm(num_rows, generator=torch.Generator().manual_seed(seed))
     return perm[num_test:], perm[:num_test]
@@ -143,9 +146,11 @@ def standardize(x: Tensor, mean: Tensor, std: Tensor) -> Tensor:
 def load_table(
     path, kind: Optional[str] = None, likelihood: str = 'gaussian'
 ) -> VAEData:
-    r"""A table split 80/20 with :data:`SPLIT_SEED`; standardised with the
-    train statistics under the Gaussian likelihood, checked to lie in
-    ``[0, 1]`` (and left as is) under the Bernoulli one."""
+    r"""A table split 80/20 with :data:`SPLIT_SEED`.
+
+    Standardised with the train statistics under the Gaussian likelihood, checked to
+    lie in ``[0, 1]`` (and left as is) under the Bernoulli one.
+    """
     if likelihood not in LIKELIHOODS:
         raise ValueError(
             f"'likelihood' must be one of {LIKELIHOODS} (got {likelihood!r})"
@@ -170,8 +175,7 @@ def load_table(
 
 
 def load_vae_dataset(spec: str, root=None, likelihood: Optional[str] = None) -> VAEData:
-    r"""Load ``'digits'``, ``'mnist'`` (with ``root``), ``'npy:PATH'`` or
-    ``'csv:PATH'``.
+    r"""Load ``'digits'``, ``'mnist'`` (with ``root``), ``'npy:PATH'`` or ``'csv:PATH'``.
 
     Args:
         spec (str): The dataset.

@@ -1,5 +1,6 @@
-r"""Held-out evaluation of a :class:`~gvae_ext.vae.model.DenseVAE`:
-the negative ELBO with its parts, and the importance-weighted log-likelihood.
+r"""Held-out evaluation of a :class:`~gvae_ext.vae.model.DenseVAE`.
+
+The negative ELBO with its parts, and the importance-weighted log-likelihood.
 
 Both run in evaluation mode under :func:`torch.no_grad` in row batches (so
 memory stays that of one decoder pass per batch) and restore the model's mode.
@@ -23,9 +24,11 @@ def evaluate_dense_vae(
     batch_size: int = 4096,
     generator: Optional[torch.Generator] = None,
 ) -> Dict[str, float]:
-    r"""Mean negative ELBO and its parts over the rows of ``x`` (nats per
-    sample), the reconstruction term averaged over ``num_samples`` draws, in
-    evaluation mode (the model's mode is restored)."""
+    r"""Mean negative ELBO and its parts over the rows of ``x``.
+
+    Nats per sample), the reconstruction term averaged over ``num_samples`` draws,
+    in evaluation mode (the model's mode is restored.
+    """
     model.check_input(x)
     batch_size = check_positive_int(batch_size, 'batch_size')
     was_training = model.training
@@ -53,8 +56,10 @@ def iw_log_likelihood(
     batch_size: int = 1024,
     generator: Optional[torch.Generator] = None,
 ) -> float:
-    r"""Mean importance-weighted estimate of :math:`\log p(\mathbf{x})` over the
-    rows of ``x`` with ``k`` samples each (see :meth:`DenseVAE.log_likelihood`)."""
+    r"""Mean importance-weighted estimate of :math:`\log p(\mathbf{x})` over the rows of ``x``.
+
+    Each row uses ``k`` samples (see :meth:`DenseVAE.log_likelihood`).
+    """
     model.check_input(x)
     batch_size = check_positive_int(batch_size, 'batch_size')
     was_training = model.training

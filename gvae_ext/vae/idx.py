@@ -1,4 +1,5 @@
 r"""A reader for the IDX format of the MNIST files (`LeCun et al.
+
 <http://yann.lecun.com/exdb/mnist/>`_).
 
 An IDX file is a 4-byte magic number -- two zero bytes, a type byte

@@ -3,9 +3,7 @@ r"""Image grids written as greyscale PNG without any plotting library.
 A tiny PNG encoder (8-bit greyscale, one ``IDAT`` chunk, ``zlib`` from the
 standard library) keeps the DenseVAE plots free of the optional matplotlib
 dependency; the files open in any viewer. Titles and row labels are drawn
-with a built-in 5x7 bitmap font (upper-case letters, digits and a little
-punctuation; lower case is drawn as upper case), so labelled grids need no
-plotting library either.
+with the built-in bitmap font of :mod:`gvae_ext.vae._font`.
 """
 
 import os
@@ -19,61 +17,10 @@ from torch import Tensor
 
 from gvae_ext._checks import check_positive_int, check_tensor
 from gvae_ext._io import atomic_write
+from gvae_ext.vae._font import GLYPH_HEIGHT, render_text
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
-# A 5x7 bitmap font for titles and row labels: seven rows of five pixels
-# each, '#' = ink.
-_GLYPHS = {
-    'A': '.###. #...# #...# ##### #...# #...# #...#',
-    'B': '####. #...# #...# ####. #...# #...# ####.',
-    'C': '.###. #...# #.... #.... #.... #...# .###.',
-    'D': '####. #...# #...# #...# #...# #...# ####.',
-    'E': '##### #.... #.... ####. #.... #.... #####',
-    'F': '##### #.... #.... ####. #.... #.... #....',
-    'G': '.###. #...# #.... #.### #...# #...# .####',
-    'H': '#...# #...# #...# ##### #...# #...# #...#',
-    'I': '.###. ..#.. ..#.. ..#.. ..#.. ..#.. .###.',
-    'J': '..### ...#. ...#. ...#. ...#. #..#. .##..',
-    'K': '#...# #..#. #.#.. ##... #.#.. #..#. #...#',
-    'L': '#.... #.... #.... #.... #.... #.... #####',
-    'M': '#...# ##.## #.#.# #.#.# #...# #...# #...#',
-    'N': '#...# #...# ##..# #.#.# #..## #...# #...#',
-    'O': '.###. #...# #...# #...# #...# #...# .###.',
-    'P': '####. #...# #...# ####. #.... #.... #....',
-    'Q': '.###. #...# #...# #...# #.#.# #..#. .##.#',
-    'R': '####. #...# #...# ####. #.#.. #..#. #...#',
-    'S': '.#### #.... #.... .###. ....# ....# ####.',
-    'T': '##### ..#.. ..#.. ..#.. ..#.. ..#.. ..#..',
-    'U': '#...# #...# #...# #...# #...# #...# .###.',
-    'V': '#...# #...# #...# #...# #...# .#.#. ..#..',
-    'W': '#...# #...# #...# #.#.# #.#.# #.#.# .#.#.',
-    'X': '#...# #...# .#.#. ..#.. .#.#. #...# #...#',
-    'Y': '#...# #...# .#.#. ..#.. ..#.. ..#.. ..#..',
-    'Z': '##### ....# ...#. ..#.. .#... #.... #####',
-    '0': '.###. #...# #..## #.#.# ##..# #...# .###.',
-    '1': '..#.. .##.. ..#.. ..#.. ..#.. ..#.. .###.',
-    '2': '.###. #...# ....# ...#. ..#.. .#... #####',
-    '3': '##### ...#. ..#.. ...#. ....# #...# .###.',
-    '4': '...#. ..##. .#.#. #..#. ##### ...#. ...#.',
-    '5': '##### #.... ####. ....# ....# #...# .###.',
-    '6': '..##. .#... #.... ####. #...# #...# .###.',
-    '7': '##### ....# ...#. ..#.. .#... .#... .#...',
-    '8': '.###. #...# #...# .###. #...# #...# .###.',
-    '9': '.###. #...# #...# .#### ....# ...#. .##..',
-    ' ': '..... ..... ..... ..... ..... ..... .....',
-    '-': '..... ..... ..... ##### ..... ..... .....',
-    '/': '..... ....# ...#. ..#.. .#... #.... .....',
-    '.': '..... ..... ..... ..... ..... .##.. .##..',
-    ',': '..... ..... ..... ..... .##.. ..#.. .#...',
-    ':': '..... .##.. .##.. ..... .##.. .##.. .....',
-    '(': '...#. ..#.. .#... .#... .#... ..#.. ...#.',
-    ')': '.#... ..#.. ...#. ...#. ...#. ..#.. .#...',
-    '=': '..... ..... ##### ..... ##### ..... .....',
-    '+': '..... ..#.. ..#.. ##### ..#.. ..#.. .....',
-    '~': '..... ..... .#..# #.##. ..... ..... .....',
-}
-_GLYPH_HEIGHT = 7
 # Pixels around a label or title, before scaling.
 _MARGIN = 2
 
@@ -129,9 +76,10 @@ def make_grid(
     scale: int = 1,
     pad_value: float = 0.5,
 ) -> Tensor:
-    r"""Tile ``images`` (``[N, H * W]`` or ``[N, H, W]``, values in
-    ``[0, 1]``) into one ``[rows * (H + p) + p, nrow * (W + p) + p]`` image,
-    each pixel repeated ``scale`` times in both directions.
+    r"""Tile ``images`` into one image, each pixel repeated ``scale`` times in both directions.
+
+    ``images`` is ``[N, H * W]`` or ``[N, H, W]`` with values in ``[0, 1]``; the
+    result is ``[rows * (H + p) + p, nrow * (W + p) + p]``.
 
     Args:
         images (torch.Tensor): The images, row-major.
@@ -171,40 +119,6 @@ def make_grid(
     return grid
 
 
-def render_text(text: str, scale: int = 1, name: str = 'text') -> Tensor:
-    r"""Draw :obj:`text` in the built-in 5x7 bitmap font.
-
-    Args:
-        text (str): The text; lower case is drawn as upper case.
-        scale (int, optional): Nearest-neighbour upscaling. (default: :obj:`1`)
-        name (str, optional): The argument named in errors.
-            (default: :obj:`'text'`)
-
-    Returns:
-        A float tensor ``[7 * scale, (6 * len(text) - 1) * scale]``, :obj:`1.0`
-        where there is ink and :obj:`0.0` elsewhere.
-
-    Raises:
-        ValueError: When :obj:`text` is not a non-empty string or holds a
-            character the font cannot draw.
-    """
-    if not isinstance(text, str) or not text:
-        raise ValueError(f"'{name}' must be a non-empty string (got {text!r})")
-    scale = check_positive_int(scale, 'scale')
-    columns = []
-    for char in text.upper():
-        if char not in _GLYPHS:
-            raise ValueError(
-                f"'{name}' holds {char!r}, which the built-in font cannot draw "
-                f'(letters, digits, space and -/.,:()=+~) (got {text!r})'
-            )
-        rows = _GLYPHS[char].split()
-        glyph = torch.tensor([[float(c == '#') for c in row] for row in rows])
-        columns += [glyph, torch.zeros(_GLYPH_HEIGHT, 1)]
-    image = torch.cat(columns[:-1], dim=1)
-    return image.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
-
-
 def _paste(canvas: Tensor, ink: Tensor, top: int, left: int) -> None:
     # Dark text on the light band: ink 1.0 becomes grey level 0.0.
     height, width = ink.shape
@@ -241,13 +155,13 @@ def label_grid(
             f"'row_labels' must be a non-empty list of strings (got {row_labels!r})"
         )
     tallest = min((end - start for start, end in image_rows), default=0)
-    if row_labels is not None and tallest < _GLYPH_HEIGHT:
+    if row_labels is not None and tallest < GLYPH_HEIGHT:
         raise ValueError(
             "'row_labels' need rows of images at least 7 pixels tall; raise "
             f"'scale' (got {tallest} pixels)"
         )
     # Twice the font size where the rows of images leave room for it.
-    text_scale = 2 if tallest >= 2 * _GLYPH_HEIGHT + 2 or row_labels is None else 1
+    text_scale = 2 if tallest >= 2 * GLYPH_HEIGHT + 2 or row_labels is None else 1
     margin = _MARGIN * text_scale
     labels = [render_text(t, text_scale, 'row_labels') for t in row_labels or []]
     heading = render_text(title, text_scale, 'title') if title is not None else None
@@ -273,8 +187,9 @@ def save_image_grid(
     title: Optional[str] = None,
     row_labels: Optional[Sequence[str]] = None,
 ) -> str:
-    r"""Write :func:`make_grid` of :obj:`images` to :obj:`path` as PNG,
-    with an optional title and row labels (see :func:`label_grid`).
+    r"""Write :func:`make_grid` of :obj:`images` to :obj:`path` as PNG.
+
+    With an optional title and row labels (see :func:`label_grid`).
 
     Args:
         path (str): The file to write (atomically).
@@ -306,8 +221,9 @@ def save_image_grid(
 
 
 def interleave_rows(originals: Tensor, reconstructions: Tensor, nrow: int) -> Tensor:
-    r"""Stack ``nrow`` originals, then their ``nrow`` reconstructions, and so on,
-    so that a grid with ``nrow`` columns shows each pair one above the other.
+    r"""Stack ``nrow`` originals, then their ``nrow`` reconstructions, and so on.
+
+    So that a grid with ``nrow`` columns shows each pair one above the other.
     """
     if originals.shape != reconstructions.shape:
         raise ValueError(
@@ -335,10 +251,12 @@ def save_vae_plots(
     generator: Optional[torch.Generator] = None,
     nrow: int = 10,
 ) -> list[str]:
-    r"""Write ``reconstructions.png`` (up to 4 rows of originals from ``x``,
-    each over its reconstruction at :math:`z = \mu`, the rows labelled
-    ``ORIGINAL`` and ``RECONSTRUCTION``) and ``samples.png`` (``nrow x nrow``
-    decoder means of prior draws) to ``folder``, each with a title.
+    r"""Write ``reconstructions.png`` and ``samples.png`` to ``folder``, each with a title.
+
+    ``reconstructions.png`` holds up to 4 rows of originals from ``x``, each over
+    its reconstruction at :math:`z = \mu`, the rows labelled ``ORIGINAL`` and
+    ``RECONSTRUCTION``; ``samples.png`` holds ``nrow x nrow`` decoder means of prior
+    draws.
 
     Tabular data (``image_shape=None``) gets no plots; the written paths are
     returned.

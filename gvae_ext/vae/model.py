@@ -43,8 +43,7 @@ def _mlp(sizes: Sequence[int], dropout: float, act_last: bool) -> nn.Sequential:
 
 
 class DenseVAE(DenseVAEObjectives, nn.Module):
-    r"""The fully-connected variational autoencoder of `"Auto-Encoding
-    Variational Bayes" <https://arxiv.org/abs/1312.6114>`_.
+    r"""The fully-connected variational autoencoder of `"Auto-Encoding Variational Bayes" <https://arxiv.org/abs/1312.6114>`_.
 
     The encoder maps ``x`` through ReLU layers of sizes ``hidden_channels`` to
     two linear heads, :math:`\mu` and ``logstd`` :math:`= \log\sigma` (the log
@@ -169,8 +168,10 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
     def encode_params(
         self, x: Tensor, validate_args: bool = True
     ) -> tuple[Tensor, Tensor]:
-        r"""``(mu, logstd)`` of :math:`q(\mathbf{z}|\mathbf{x})`. ``validate_args=
-        False`` skips the input checks (which sync with the host).
+        r"""``(mu, logstd)`` of :math:`q(\mathbf{z}|\mathbf{x})`.
+
+        ``validate_args= False`` skips the input checks (which sync with the
+        host).
         """
         if validate_args:
             x = self.check_input(x)
@@ -180,9 +181,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
     def reparametrize(
         self, mu: Tensor, logstd: Tensor, generator: Optional[torch.Generator] = None
     ) -> Tensor:
-        r""":math:`\mu + \sigma\epsilon` in training mode, ``mu`` in evaluation
-        mode (as PyG's VGAE).
-        """
+        r""":math:`\mu + \sigma\epsilon` in training mode, ``mu`` in evaluation mode (as PyG's VGAE)."""
         if not self.training:
             return mu
         return reparameterize(mu, logstd, check_generator(generator))
@@ -190,8 +189,9 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
     reparameterize = reparametrize
 
     def encode(self, x: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
-        r"""Encode ``x`` ``[N, in_channels]`` to ``z`` ``[N, latent_channels]``,
-        storing ``mu``/``logstd`` for :meth:`kl_loss`.
+        r"""Encode ``x`` ``[N, in_channels]`` to ``z`` ``[N, latent_channels]``.
+
+        Storing ``mu``/``logstd`` for :meth:`kl_loss`.
         """
         self._mu, self._logstd = self.encode_params(x)
         return self.reparametrize(self._mu, self._logstd, generator)
@@ -222,8 +222,9 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         *,
         mean=True,
     ) -> Tensor:
-        r"""Decode ``num_samples`` prior draws :math:`\mathbf{z} \sim
-        \mathcal{N}(0, I)`: the decoder mean (``mean=True``) or a draw from
+        r"""Decode ``num_samples`` prior draws :math:`\mathbf{z} \sim \mathcal{N}(0, I)`.
+
+        The decoder mean (``mean=True``) or a draw from
         :math:`p(\mathbf{x}|\mathbf{z})`.
         """
         num_samples = check_positive_int(num_samples, 'num_samples')

@@ -28,8 +28,9 @@ def anomaly_scores(
     batch_size: int = 4096,
     generator: Optional[torch.Generator] = None,
 ) -> Tensor:
-    r"""Per-sample negative ELBO of ``x`` ``[N, in_channels]`` in evaluation
-    mode, in row batches (the model's mode is restored).
+    r"""Per-sample negative ELBO of ``x`` ``[N, in_channels]`` in evaluation mode, in row batches.
+
+    The model's mode is restored.
 
     Args:
         model (DenseVAE): A trained model.
@@ -73,8 +74,7 @@ def score_dense_vae(
     out_csv: Optional[str] = None,
     device: Union[str, torch.device] = 'cpu',
 ) -> Tensor:
-    r"""Score data with a checkpoint written by ``gvae-ext fit --model vae
-    --save`` (``gvae-ext score``).
+    r"""Score data with a checkpoint written by ``gvae-ext fit --model vae --save`` (``gvae-ext score``).
 
     * ``'digits'`` / ``'mnist'`` (with ``root``) -- the dataset's held-out
       test rows.

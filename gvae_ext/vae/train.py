@@ -160,8 +160,12 @@ def fit_dense_vae(
         seed (int, optional): Seeds the weights, the validation carve-out, the
             batches and all noise: the same seed gives the same result.
             (default: :obj:`0`)
-        epochs, hidden_channels, latent_channels (optional): :obj:`None` takes
-            the dataset's default (:data:`DATASET_DEFAULTS`).
+        epochs (int, optional): The number of epochs. (default: the dataset's
+            entry of :data:`DATASET_DEFAULTS`)
+        hidden_channels (Sequence[int], optional): The hidden layer sizes.
+            (default: the dataset's entry of :data:`DATASET_DEFAULTS`)
+        latent_channels (int, optional): The latent size. (default: the
+            dataset's entry of :data:`DATASET_DEFAULTS`)
         batch_size (int, optional): Mini-batch size. (default: :obj:`128`)
         lr (float, optional): Adam learning rate. (default: :obj:`1e-3`)
         device (str, optional): ``'cpu'`` or ``'cuda'``. (default: :obj:`'cpu'`)
@@ -169,8 +173,12 @@ def fit_dense_vae(
             (default: :obj:`None`)
         iw_samples (int, optional): With ``k > 0`` also report ``test_iw_ll``,
             the importance-weighted test log-likelihood. (default: :obj:`0`)
-        json_path, plots_dir, save_path (str, optional): Where to write the
-            summary JSON, the PNG grids (image data only) and a checkpoint.
+        json_path (str, optional): Where to write the summary JSON.
+            (default: :obj:`None`)
+        plots_dir (str, optional): Where to write the PNG grids (image data
+            only). (default: :obj:`None`)
+        save_path (str, optional): Where to write a checkpoint.
+            (default: :obj:`None`)
         progress (bool, optional): Show a progress bar. (default: :obj:`True`)
         val_fraction (float, optional): Share of the training rows held out
             for model selection. (default: :obj:`0.1`)

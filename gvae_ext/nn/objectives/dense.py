@@ -69,9 +69,11 @@ def dense_targets(edge_index: Tensor, num_nodes: int) -> DenseTargets:
 
 
 def targets_from_pairs(row: Tensor, col: Tensor, num_nodes: int) -> DenseTargets:
-    r"""The :class:`DenseTargets` of :math:`A + I` for the *distinct*,
-    off-diagonal pairs :obj:`(row, col)` of :math:`A` (unchecked). Without
-    any pair the weights are those of :math:`\Sigma A = 1`."""
+    r"""The :class:`DenseTargets` of :math:`A + I` for the *distinct*.
+
+    Off-diagonal pairs :obj:`(row, col)` of :math:`A` (unchecked). Without any pair
+    the weights are those of :math:`\Sigma A = 1`.
+    """
     num_pos, total = row.numel(), num_nodes * num_nodes
     nodes = torch.arange(num_nodes, device=row.device)
     return DenseTargets(
@@ -83,10 +85,12 @@ def targets_from_pairs(row: Tensor, col: Tensor, num_nodes: int) -> DenseTargets
 
 
 class _GramSoftplusSum(torch.autograd.Function):
-    r""":math:`\sum_{ij} \mathrm{softplus}(\mathbf{z}_i^\top\mathbf{z}_j)` over
-    the upper block triangle of the symmetric Gram matrix, one row chunk at a
-    time; the backward recomputes each block and applies
-    :math:`\partial/\partial Z = 2\,\sigma(Z Z^\top) Z`."""
+    r""":math:`\sum_{ij} \mathrm{softplus}(\mathbf{z}_i^\top\mathbf{z}_j)` over the upper block triangle.
+
+    The sum runs over the upper block triangle of the symmetric Gram matrix, one row
+    chunk at a time; the backward recomputes each block and applies
+    :math:`\partial/\partial Z = 2\,\sigma(Z Z^\top) Z`.
+    """
 
     @staticmethod
     def forward(ctx, z: Tensor, chunk: int) -> Tensor:
@@ -152,8 +156,10 @@ def dense_recon_loss(
 
 
 def dense_recon_loss_from_logits(logits: Tensor, targets: DenseTargets) -> Tensor:
-    r"""The same objective from a full :obj:`[N, N]` logit matrix (for
-    decoders other than the inner product); :math:`O(N^2)` memory."""
+    r"""The same objective from a full :obj:`[N, N]` logit matrix (for decoders other than the inner product).
+
+    :math:`O(N^2)` memory.
+    """
     target = torch.zeros_like(logits)
     target[targets.index[0], targets.index[1]] = 1.0
     weight = logits.new_tensor(targets.pos_weight)
@@ -169,10 +175,12 @@ def dense_objective(
     max_dense_nodes: int,
     chunk_size: Optional[int] = None,
 ) -> Tensor:
-    r"""The dense objective for any decoder: chunked
-    (:func:`dense_recon_loss`) for an :class:`InnerProductDecoder`, through
+    r"""The dense objective for any decoder.
+
+    Chunked (:func:`dense_recon_loss`) for an :class:`InnerProductDecoder`, through
     :obj:`decoder.forward_all` otherwise. Refuses graphs with more than
-    :obj:`max_dense_nodes` nodes."""
+    :obj:`max_dense_nodes` nodes.
+    """
     check_embedding(z)
     num_nodes = z.size(0)
     if num_nodes > max_dense_nodes:

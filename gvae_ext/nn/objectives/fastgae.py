@@ -1,6 +1,7 @@
-r"""The node-sampled dense objective of `"FastGAE: Scalable graph autoencoders
-with stochastic subgraph decoding" <https://arxiv.org/abs/2002.01910>`_
-(Salha et al., Neural Networks 2021).
+r"""The node-sampled dense objective of `"FastGAE.
+
+Scalable graph autoencoders with stochastic subgraph decoding"
+<https://arxiv.org/abs/2002.01910>`_ (Salha et al., Neural Networks 2021).
 
 Each step draws :math:`n` distinct nodes :math:`S` with probabilities
 proportional to :math:`\deg(i)^\alpha` (:func:`degree_biased_sample`) and
@@ -48,8 +49,10 @@ def check_alpha(alpha, name: str = 'alpha') -> float:
 
 
 def _graph(edge_index: Tensor, num_nodes: int, name: str = 'edge_index'):
-    r"""The distinct off-diagonal entries :obj:`(row, col)` of :obj:`edge_index`
-    and the node degrees (float64), cached per tensor."""
+    r"""The distinct off-diagonal entries :obj:`(row, col)` of :obj:`edge_index` and the node degrees.
+
+    The degrees are float64; both are cached per tensor.
+    """
 
     def build():
         check_edge_index(edge_index, num_nodes, name=name)
@@ -72,10 +75,11 @@ def degree_biased_sample(
     *,
     generator: Optional[torch.Generator] = None,
 ) -> Tensor:
-    r"""Draw :obj:`num_samples` distinct nodes, node :math:`i` with probability
-    proportional to :math:`\deg(i)^\alpha` at each successive draw (FastGAE's
-    node sampling: :obj:`alpha=0` is uniform, :obj:`alpha=1` their best
-    setting).
+    r"""Draw :obj:`num_samples` distinct nodes.
+
+    Node :math:`i` with probability proportional to :math:`\deg(i)^\alpha` at each
+    successive draw (FastGAE's node sampling: :obj:`alpha=0` is uniform,
+    :obj:`alpha=1` their best setting).
 
     :math:`\deg(i)` is the mean of the in- and out-degree over the distinct
     off-diagonal entries of :obj:`edge_index` -- the degree of an undirected
@@ -121,13 +125,14 @@ def degree_biased_sample(
 
 
 def induced_targets(edge_index: Tensor, num_nodes: int, sample: Tensor) -> DenseTargets:
-    r"""The dense targets :math:`(A + I)_{SS}` of the subgraph induced by the
-    distinct nodes :obj:`sample`, relabelled :obj:`0 .. n - 1` in the order of
-    :obj:`sample`, with :math:`\mathrm{pos\_weight} = (n^2 - \Sigma A_{SS}) /
+    r"""The dense targets :math:`(A + I)_{SS}` of the subgraph induced by the nodes :obj:`sample`.
+
+    The distinct nodes :obj:`sample` are relabelled :obj:`0 .. n - 1` in the order
+    of :obj:`sample`, with :math:`\mathrm{pos\_weight} = (n^2 - \Sigma A_{SS}) /
     \Sigma A_{SS}` and :math:`\mathrm{norm} = n^2 / (2 (n^2 - \Sigma A_{SS}))`
-    (:class:`~gvae_ext.nn.objectives.DenseTargets`). A subgraph without edges
-    gets the weights of :math:`\Sigma A_{SS} = 1` (its only positives are
-    the diagonal)."""
+    (:class:`~gvae_ext.nn.objectives.DenseTargets`). A subgraph without edges gets
+    the weights of :math:`\Sigma A_{SS} = 1` (its only positives are the diagonal).
+    """
     row, col, _ = _graph(edge_index, num_nodes)
     n = sample.numel()
     new_id = torch.full((num_nodes,), -1, dtype=torch.long, device=sample.device)
@@ -147,8 +152,10 @@ def fastgae_recon_loss(
     generator: Optional[torch.Generator] = None,
     chunk_size: Optional[int] = None,
 ) -> Tensor:
-    r"""FastGAE's objective: the dense objective on the subgraph induced by
-    a :func:`degree_biased_sample` of :obj:`num_samples` nodes.
+    r"""FastGAE's objective.
+
+    The dense objective on the subgraph induced by a :func:`degree_biased_sample` of
+    :obj:`num_samples` nodes.
 
     .. math::
         \mathcal{L} = \frac{\mathrm{norm}_S}{n^2} \sum_{i, j \in S}

@@ -1,7 +1,9 @@
-r"""The sampled objective (private; re-exported by
-:mod:`gvae_ext.nn.objectives`): the training positives and as many sampled
-negatives, :math:`O(E)` (PyG's :meth:`~torch_geometric.nn.GAE.recon_loss`),
-with a fused autograd node for the inner-product decoder."""
+r"""The sampled objective (private; re-exported by :mod:`gvae_ext.nn.objectives`).
+
+The training positives and as many sampled negatives, :math:`O(E)` (PyG's
+:meth:`~torch_geometric.nn.GAE.recon_loss`), with a fused autograd node for the
+inner-product decoder.
+"""
 
 from typing import Optional, Tuple
 
@@ -63,10 +65,12 @@ def _cached_positive_index(pos_edge_index: Tensor, num_nodes: int) -> PairIndex:
 def pair_logits(
     decoder: torch.nn.Module, z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
 ) -> Tuple[Tensor, Tensor]:
-    r"""Unchecked logits of the positive and the negative pairs. With an
-    :class:`InnerProductDecoder` the positives' :class:`PairIndex`
-    (:func:`positive_pair_index`, possibly only one direction of each edge)
-    is cached per :obj:`pos_edge_index`; use the result through means only."""
+    r"""Unchecked logits of the positive and the negative pairs.
+
+    With an :class:`InnerProductDecoder` the positives' :class:`PairIndex`
+    (:func:`positive_pair_index`, possibly only one direction of each edge) is
+    cached per :obj:`pos_edge_index`; use the result through means only.
+    """
     if isinstance(decoder, InnerProductDecoder):
         n = z.size(0)
         index = _cached_positive_index(pos_edge_index, n)
@@ -82,12 +86,13 @@ PAIR_CHUNK_ELEMENTS = 2**22
 
 
 class _InnerProductBCE(torch.autograd.Function):
-    r"""The sampled objective of an inner-product decoder in one autograd
-    node: the forward scores the pairs chunk by chunk and, when :obj:`z`
-    needs a gradient, accumulates it right away (positives through one CSR
-    product of the cached :class:`PairIndex`, negatives by scatter-add), so
-    no :obj:`[num_pairs, d]` tensor outlives a chunk and nothing is gathered
-    twice. Not twice differentiable."""
+    r"""The sampled objective of an inner-product decoder in one autograd node.
+
+    The forward scores the pairs chunk by chunk and, when :obj:`z` needs a gradient,
+    accumulates it right away (positives through one CSR product of the cached
+    :class:`PairIndex`, negatives by scatter-add), so no :obj:`[num_pairs, d]`
+    tensor outlives a chunk and nothing is gathered twice. Not twice differentiable.
+    """
 
     @staticmethod
     def forward(ctx, z: Tensor, pos: PairIndex, neg: Tensor, chunk: int) -> Tensor:
@@ -134,13 +139,14 @@ def sampled_objective(
     *,
     chunk_size: Optional[int] = None,
 ) -> Tensor:
-    r"""Unchecked :func:`sampled_recon_loss` of :obj:`decoder`'s logits for
-    the positive and negative pairs. For an :class:`InnerProductDecoder` the
-    whole loss is one fused autograd node with the positives'
-    :class:`PairIndex` cached per :obj:`pos_edge_index`
-    (:func:`positive_pair_index`), evaluated :obj:`chunk_size` pairs at a
-    time (default: :obj:`PAIR_CHUNK_ELEMENTS // channels`; not twice
-    differentiable); other decoders go through :func:`pair_logits`."""
+    r"""Unchecked :func:`sampled_recon_loss` of :obj:`decoder`'s logits for the positive and negative pairs.
+
+    For an :class:`InnerProductDecoder` the whole loss is one fused autograd node
+    with the positives' :class:`PairIndex` cached per :obj:`pos_edge_index`
+    (:func:`positive_pair_index`), evaluated :obj:`chunk_size` pairs at a time
+    (default: :obj:`PAIR_CHUNK_ELEMENTS // channels`; not twice differentiable);
+    other decoders go through :func:`pair_logits`.
+    """
     if isinstance(decoder, InnerProductDecoder):
         if chunk_size is None:
             chunk_size = max(1, PAIR_CHUNK_ELEMENTS // max(1, z.size(1)))
