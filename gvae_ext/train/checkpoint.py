@@ -12,7 +12,7 @@ from typing import Union
 
 import torch
 
-from gvae_ext._io import load_torch, save_torch
+from gvae_ext._io import load_checkpoint, save_torch
 from gvae_ext.train._run import build_model
 from gvae_ext.train.config import FitConfig
 
@@ -64,21 +64,12 @@ def load(path: Union[str, os.PathLike], map_location: str = 'cpu') -> torch.nn.M
         ValueError: When :obj:`path` is missing, empty, truncated or not a
             gvae_ext graph checkpoint.
     """
-    payload = load_torch(path, 'path', 'graph', map_location)
-    name = os.fspath(path)
-    if payload.get('format') != FORMAT:
-        raise ValueError(
-            f"'path' {name!r} is not a valid gvae_ext graph checkpoint "
-            f'(got format {payload.get("format")!r})'
-        )
-    try:
+
+    def build(payload: dict) -> torch.nn.Module:
         config = FitConfig(**payload['config'])
         config.device = str(map_location)
         model = build_model(config, payload['in_channels'])
         model.load_state_dict(payload['state_dict'])
-    except (KeyError, TypeError, ValueError, RuntimeError):
-        raise ValueError(
-            f"'path' {name!r} is not a valid gvae_ext graph checkpoint "
-            '(got missing or mismatched entries)'
-        ) from None
-    return model.eval()
+        return model
+
+    return load_checkpoint(path, 'path', 'graph', FORMAT, build, map_location).eval()

@@ -66,7 +66,7 @@ def test_grid_resumes_without_redoing_runs(tmp_path, monkeypatch):
         )
 
     monkeypatch.setattr(bench, 'run_one', fake_run_one)
-    monkeypatch.setattr('gvae_ext.datasets.load_dataset', lambda spec, **kw: None)
+    monkeypatch.setattr('gvae_ext.datasets.load_graph', lambda spec, **kw: (None, None))
     out = str(tmp_path)
     bench.run_grid(['cora'], ['gae@paper'], [0, 1], out, progress=False)
     assert len(calls) == 2
@@ -88,7 +88,7 @@ def _fake_runs(monkeypatch):
         return dict(dataset=dataset, row=row, seed=seed, seconds=0.0, **metrics)
 
     monkeypatch.setattr(bench, 'run_one', fake_run_one)
-    monkeypatch.setattr('gvae_ext.datasets.load_dataset', lambda spec, **kw: None)
+    monkeypatch.setattr('gvae_ext.datasets.load_graph', lambda spec, **kw: (None, None))
     return calls
 
 
