@@ -1,20 +1,10 @@
-r"""Training configurations: :class:`FitConfig` and the named presets.
+r"""Training configurations: :class:`FitConfig`.
 
-* ``'paper'`` -- Kipf & Welling's protocol exactly: GCN 32 -> 16, no
-  dropout, Adam with lr 0.01, 200 epochs, the dense (full-adjacency,
-  weighted) reconstruction objective with KL/N, the model of the last epoch.
-* ``'tuned'`` (the default) -- the same encoder family and decoder trained
-  better (tuned on Cora's validation edges only; docs/results.md has the
-  ablation): GCN 256 -> 64, dropout 0.5 on the input features, edge masking
-  (each epoch the encoder propagates over a fresh random half of the training
-  edges while the loss reconstructs all of them), the sampled objective with
-  fresh negatives every epoch, Adam with lr 0.005, 200 epochs, last epoch.
-* ``'ablate_*'`` -- ``'tuned'`` with one change each (docs/results.md).
-
-A preset sets the fields in :data:`PRESET_FIELDS`; :class:`FitConfig`
-records the preset it starts from and, in ``overrides``, which of those
-fields it changes. :func:`default_threads` is the CPU thread count a run
-uses when the user gives none.
+A config starts from a named preset (:mod:`gvae_ext.train.presets`:
+``'paper'``, ``'tuned'``, ``'masked'``, the default ``'auto'``, and the
+ablations); the preset sets the fields in :data:`PRESET_FIELDS`, and
+:class:`FitConfig` records the preset it starts from and, in
+``overrides``, which of those fields it changes.
 """
 
 import math
@@ -24,12 +14,17 @@ from typing import Any, Optional
 from gvae_ext._checks import (
     check_device,
     check_fraction_or_count,
-    check_positive_int,
     check_seed,
 )
 from gvae_ext.nn import MAX_DENSE_NODES, OBJECTIVES
 from gvae_ext.nn.objectives import check_alpha
 from gvae_ext.sampling import BACKENDS, check_num_neighbors
+from gvae_ext.train.presets import (  # noqa: F401  (part of the config API)
+    DEFAULT_PRESET,
+    PRESET_FIELDS,
+    PRESETS,
+    default_threads,
+)
 
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
 SELECTIONS = ('last', 'val_auc')
@@ -38,100 +33,6 @@ ACTIVATIONS = ('relu', 'elu')
 DECODERS = ('inner', 'mlp')
 MASK_KINDS = ('edge', 'path')
 RECONS = ('all', 'masked')
-
-# The model and objective options off: Kipf & Welling's GCN encoder, the
-# inner-product decoder, edge masking (when on) reconstructing every pair.
-_PLAIN = dict(
-    norm='none',
-    act='relu',
-    out_act=False,
-    decoder='inner',
-    weight_decay=0.0,
-    degree_weight=0.0,
-    mask_kind='edge',
-    recon='all',
-)
-
-PRESETS: dict[str, dict[str, Any]] = {
-    'paper': dict(
-        epochs=200,
-        lr=0.01,
-        hidden_channels=32,
-        out_channels=16,
-        dropout=0.0,
-        input_dropout=0.0,
-        edge_mask=0.0,
-        objective='dense',
-        selection='last',
-        **_PLAIN,
-    ),
-    'tuned': dict(
-        epochs=200,
-        lr=0.005,
-        hidden_channels=256,
-        out_channels=64,
-        dropout=0.0,
-        input_dropout=0.5,
-        edge_mask=0.5,
-        objective='sampled',
-        selection='last',
-        **_PLAIN,
-    ),
-}
-DEFAULT_PRESET = 'tuned'
-
-# Ablations of 'tuned' (one change each), as run in docs/results.md.
-for _name, _change in {
-    'tuned_nomask': dict(edge_mask=0.0),
-    'tuned_narrow': dict(hidden_channels=32, out_channels=16),
-    'tuned_nofdrop': dict(input_dropout=0.0),
-    'tuned_lr01': dict(lr=0.01),
-    'tuned_dense': dict(objective='dense'),
-}.items():
-    PRESETS['ablate_' + _name[6:]] = {**PRESETS['tuned'], **_change}
-
-
-# The fields a preset sets, in the order tables and ``overrides`` list them.
-PRESET_FIELDS: tuple[str, ...] = tuple(PRESETS[DEFAULT_PRESET])
-
-# Seeds feed torch.Generator.manual_seed (a uint64) as seed + small offsets.
-
-# Below both sizes a run uses one CPU thread (see default_threads).
-SMALL_GRAPH_NODES = 50_000
-SMALL_GRAPH_EDGES = 500_000
-
-
-def default_threads(num_nodes: int, num_edges: int) -> Optional[int]:
-    r"""The CPU thread count for a graph run when the user gives none.
-
-    On a graph with fewer than :data:`SMALL_GRAPH_NODES` nodes and fewer than
-    :data:`SMALL_GRAPH_EDGES` edges an epoch's kernels are too small to gain
-    from intra-op threads, and the threads' synchronisation costs more than
-    it saves (far more on a busy CPU), so such a run uses one thread. A
-    larger graph keeps PyTorch's setting (one thread per physical core
-    unless ``OMP_NUM_THREADS`` says otherwise). A value the user gives always
-    wins over this rule.
-
-    Args:
-        num_nodes (int): The number of nodes.
-        num_edges (int): The number of columns of ``edge_index`` (both
-            directions of an undirected edge count).
-
-    Returns:
-        :obj:`1` for a small graph, :obj:`None` (keep
-        :func:`torch.get_num_threads`) otherwise.
-
-    Examples:
-        >>> default_threads(2708, 10556)
-        1
-        >>> default_threads(2_000_000, 10_000_000) is None
-        True
-    """
-    num_nodes = check_positive_int(num_nodes, 'num_nodes', allow_zero=True)
-    num_edges = check_positive_int(num_edges, 'num_edges', allow_zero=True)
-    if num_nodes < SMALL_GRAPH_NODES and num_edges < SMALL_GRAPH_EDGES:
-        return 1
-    return None
 
 
 @dataclass
@@ -232,9 +133,18 @@ class FitConfig:
 
     def __post_init__(self) -> None:
         _check_preset(self.preset)
+        filled = set()
         for name, value in PRESETS[self.preset].items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
+                filled.add(name)
+        # A preset's masked-only reconstruction and degree loss need the
+        # full-batch sampled objective: when the user picks another objective,
+        # no masking or mini-batches, the preset's own value gives way.
+        if 'recon' in filled and self.recon == 'masked' and not _masked_ok(self):
+            object.__setattr__(self, 'recon', 'all')
+        if 'degree_weight' in filled and self.batch_size:
+            object.__setattr__(self, 'degree_weight', 0.0)
         object.__setattr__(self, '_ready', True)
         self._record_overrides()
 
@@ -311,14 +221,26 @@ def _check_choices(config: FitConfig) -> None:
         raise ValueError(
             f"'decoder' 'mlp' needs the 'sampled' objective (got {config.objective!r})"
         )
-    if config.recon == 'masked' and (
-        config.edge_mask == 0 or config.objective != 'sampled' or config.batch_size
-    ):
+    if config.degree_weight and config.batch_size:
+        raise ValueError(
+            "'degree_weight' > 0 needs full-batch training "
+            f'(got batch_size={config.batch_size})'
+        )
+    if config.recon == 'masked' and not _masked_ok(config):
         raise ValueError(
             "'recon' 'masked' needs edge_mask > 0, the 'sampled' objective and "
             f'full-batch training (got edge_mask={config.edge_mask}, objective='
             f'{config.objective!r}, batch_size={config.batch_size})'
         )
+
+
+def _masked_ok(config: FitConfig) -> bool:
+    return (
+        _is_number(config.edge_mask)
+        and config.edge_mask > 0
+        and config.objective == 'sampled'
+        and not config.batch_size
+    )
 
 
 def _is_number(value) -> bool:

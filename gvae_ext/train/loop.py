@@ -23,13 +23,29 @@ from torch_geometric.data import Data
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
 from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
+from gvae_ext.train.auto import plan
 from gvae_ext.train.config import FitConfig, default_threads
 from gvae_ext.train.replica import NonFiniteError, Replica
 
 
 @dataclass
 class FitResult:
-    r"""What :func:`fit` returns."""
+    r"""What :func:`fit` returns.
+
+    Attributes:
+        model (torch.nn.Module): The trained model (the selected epoch's
+            weights under ``selection='val_auc'``).
+        config (FitConfig): The config it was trained with (for ``'auto'``,
+            the adapted one).
+        split (EdgeSplit): The edge split.
+        metrics (dict): ``test_auc``, ``test_ap``, ``val_auc``, ``val_ap``.
+        history (dict): Per-epoch ``loss``, ``val_auc``, ``val_ap`` and the
+            ``reported_epoch``.
+        timings (dict): Seconds, epochs, threads and processes.
+        embeddings (torch.Tensor): :obj:`[num_nodes, out_channels]`, the
+            deterministic embedding (``mu`` for a VGAE).
+        auto (dict, optional): What the ``'auto'`` preset decided.
+    """
 
     model: torch.nn.Module
     config: FitConfig
@@ -38,13 +54,21 @@ class FitResult:
     history: Dict[str, List[float]]
     timings: Dict[str, float]
     embeddings: Tensor = field(repr=False)
+    auto: Optional[Dict[str, Any]] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        r"""A JSON-ready summary: top-level metrics, the config and timings."""
+        r"""A JSON-ready summary: top-level metrics, the config and timings.
+
+        With the ``'auto'`` preset it also holds ``auto``: the rules applied,
+        each candidate's validation AUC / AP and the chosen candidate
+        (:mod:`gvae_ext.train.auto`).
+        """
         out: Dict[str, Any] = dict(self.metrics)
         out['config'] = dataclasses.asdict(self.config)
         out['timings'] = dict(self.timings)
         out['history'] = {k: list(v) for k, v in self.history.items()}
+        if self.auto is not None:
+            out['auto'] = self.auto
         return out
 
 
@@ -94,17 +118,36 @@ def run_training(
     """
     replica = replica or Replica()
     config = _check_config(config)
+    check_data(data)
     device = replica.device(config)
     devices = [device] if device.type == 'cuda' else []
     threads = config.num_threads
     if threads is None and device.type == 'cpu':
-        check_data(data)
         threads = default_threads(int(data.num_nodes), int(data.edge_index.size(1)))
+    chosen = plan(config, data, world_size=replica.world_size)
+    results = []
     with torch.random.fork_rng(devices=devices), num_threads(threads):
-        torch.random.manual_seed(config.seed)
-        result = _train(_Run(data, config, split, replica), progress)
-    if result is not None:
-        result.timings['num_threads'] = threads or torch.get_num_threads()
+        for candidate in chosen.configs:
+            # Each candidate trains as it would alone, on the same split.
+            torch.random.manual_seed(candidate.seed)
+            run = _Run(data, candidate, split, replica)
+            split = run.split
+            results.append(_train(run, progress))
+    if results[0] is None:  # a torchrun rank other than 0
+        return None
+    best = max(range(len(results)), key=lambda i: results[i].metrics['val_auc'])
+    result = results[best]
+    result.timings['num_threads'] = threads or torch.get_num_threads()
+    result.timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results)
+    if config.preset == 'auto':
+        result.auto = dict(
+            rules=chosen.rules,
+            candidates=[
+                dict(name=n, val_auc=r.metrics['val_auc'], val_ap=r.metrics['val_ap'])
+                for n, r in zip(chosen.names, results)
+            ],
+            chosen=chosen.names[best],
+        )
     return result
 
 

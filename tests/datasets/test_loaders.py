@@ -258,7 +258,8 @@ def test_load_dataset_edgelist_with_features(tmp_path):
 @pytest.mark.parametrize('spec', ['foo', 'cora:x', 'planetoid:', 'edgelist:', 3])
 def test_load_dataset_unknown_spec(spec):
     match = (
-        r"'spec' must be 'cora', 'planetoid:NAME' \(with 'root'\) or 'edgelist:PATH'"
+        r"'spec' must be 'cora', 'planetoid:NAME' \(with 'root'\), 'edgelist:PATH' or "
+        r"'ogbl:NAME' \(with 'root'\)"
     )
     with pytest.raises(ValueError, match=match):
         load_dataset(spec)

@@ -53,7 +53,22 @@ def test_overrides_name_the_changed_fields_only():
     config = FitConfig(preset='paper', out_channels=8, hidden_channels=64)
     assert config.overrides == ('hidden_channels', 'out_channels')  # field order
     # Fields that no preset sets are not overrides.
-    assert FitConfig(seed=5, model='gae', batch_size=16).overrides == ()
+    assert FitConfig(preset='tuned', seed=5, batch_size=16).overrides == ()
+
+
+def test_masked_preset_values_give_way_to_the_users_objective():
+    # 'auto' reconstructs only masked pairs with the full-batch sampled
+    # objective; another objective or mini-batches take 'all' (and no
+    # degree loss with mini-batches) instead of an error ...
+    dense = FitConfig(objective='dense')
+    assert dense.recon == 'all' and dense.overrides == ('objective', 'recon')
+    batches = FitConfig(batch_size=16)
+    assert batches.recon == 'all' and batches.degree_weight == 0.0
+    # ... but an explicit choice that cannot work is refused.
+    with pytest.raises(ValueError, match="'recon' 'masked' needs"):
+        FitConfig.from_preset(objective='dense', recon='masked')
+    with pytest.raises(ValueError, match="'degree_weight' > 0 needs full-batch"):
+        FitConfig.from_preset(batch_size=16, degree_weight=0.1)
 
 
 def test_overrides_follow_later_changes():

@@ -113,7 +113,7 @@ def test_encoder_norm_and_activation_options():
 
 def test_build_model_applies_the_options():
     config = FitConfig.from_preset(
-        model='gae', decoder='mlp', norm='batch', act='elu', out_act=True
+        'tuned', model='gae', decoder='mlp', norm='batch', act='elu', out_act=True
     )
     model = build_model(config, 7)
     assert isinstance(model, GAE) and isinstance(model.decoder, MLPDecoder)

@@ -1,0 +1,161 @@
+r"""The named training presets and the CPU-thread rule.
+
+* ``'paper'`` -- Kipf & Welling's protocol exactly: GCN 32 -> 16, no
+  dropout, Adam with lr 0.01, 200 epochs, the dense (full-adjacency,
+  weighted) reconstruction objective with KL/N, the model of the last epoch.
+* ``'tuned'`` -- 0.1's default: GCN 256 -> 64, dropout 0.5 on the input
+  features, edge masking 0.5 (the loss reconstructs every training pair),
+  the sampled objective, Adam with lr 0.005, 200 epochs, the last epoch.
+* ``'masked'`` -- the masked graph autoencoder with the inner-product
+  decoder: GCN 128 -> 128 with batch norm and ELU after both layers
+  (MaskGAE's encoder), dropout 0.5 between the layers, no input dropout; each
+  epoch the encoder propagates over a fresh 30% of the training pairs and the
+  loss reconstructs only the 70% it did not see (sampled objective, one
+  uniform non-edge per positive), plus a degree-regression side loss (weight
+  0.003); Adam with lr 0.01 and weight decay 5e-5, 300 epochs, the epoch
+  with the best validation AUC.
+* ``'auto'`` (the default) -- ``'masked'`` adapted to the graph and the model
+  at fit time (:mod:`gvae_ext.train.auto`): fields the user set are never
+  changed.
+* ``'ablate_*'`` -- ``'tuned'`` with one change each, and ``'masked_*'`` --
+  ``'masked'`` with one change each (docs/results.md).
+"""
+
+from typing import Any, Optional
+
+from gvae_ext._checks import check_positive_int
+
+# The model and objective options off: Kipf & Welling's GCN encoder, the
+# inner-product decoder, edge masking (when on) reconstructing every pair.
+_PLAIN = dict(
+    norm='none',
+    act='relu',
+    out_act=False,
+    decoder='inner',
+    weight_decay=0.0,
+    degree_weight=0.0,
+    mask_kind='edge',
+    recon='all',
+)
+
+PRESETS: dict[str, dict[str, Any]] = {
+    'paper': dict(
+        epochs=200,
+        lr=0.01,
+        hidden_channels=32,
+        out_channels=16,
+        dropout=0.0,
+        input_dropout=0.0,
+        edge_mask=0.0,
+        objective='dense',
+        selection='last',
+        **_PLAIN,
+    ),
+    'tuned': dict(
+        epochs=200,
+        lr=0.005,
+        hidden_channels=256,
+        out_channels=64,
+        dropout=0.0,
+        input_dropout=0.5,
+        edge_mask=0.5,
+        objective='sampled',
+        selection='last',
+        **_PLAIN,
+    ),
+}
+PRESETS['masked'] = dict(
+    epochs=300,
+    lr=0.01,
+    hidden_channels=128,
+    out_channels=128,
+    dropout=0.5,
+    input_dropout=0.0,
+    edge_mask=0.7,
+    objective='sampled',
+    selection='val_auc',
+    norm='batch',
+    act='elu',
+    out_act=True,
+    decoder='inner',
+    weight_decay=5e-5,
+    degree_weight=0.003,
+    mask_kind='edge',
+    recon='masked',
+)
+PRESETS['auto'] = dict(PRESETS['masked'])
+DEFAULT_PRESET = 'auto'
+
+# Ablations of 'tuned' (one change each), as run in docs/results.md.
+for _name, _change in {
+    'tuned_nomask': dict(edge_mask=0.0),
+    'tuned_narrow': dict(hidden_channels=32, out_channels=16),
+    'tuned_nofdrop': dict(input_dropout=0.0),
+    'tuned_lr01': dict(lr=0.01),
+    'tuned_dense': dict(objective='dense'),
+}.items():
+    PRESETS['ablate_' + _name[6:]] = {**PRESETS['tuned'], **_change}
+
+# Ablations of 'masked' (one change each), as run in docs/results.md.
+for _name, _change in {
+    'nomask': dict(edge_mask=0.0, recon='all'),
+    'reconall': dict(recon='all'),
+    'mask05': dict(edge_mask=0.5),
+    'path': dict(mask_kind='path'),
+    'nonorm': dict(norm='none'),
+    'layernorm': dict(norm='layer'),
+    'relu': dict(act='relu'),
+    'noout': dict(out_act=False),
+    'nodrop': dict(dropout=0.0),
+    'drop02': dict(dropout=0.2),
+    'drop08': dict(dropout=0.8),
+    'nodegree': dict(degree_weight=0.0),
+    'last': dict(selection='last'),
+    'epochs600': dict(epochs=600),
+    'narrow': dict(hidden_channels=32, out_channels=16),
+    'mlp': dict(decoder='mlp'),
+}.items():
+    PRESETS['masked_' + _name] = {**PRESETS['masked'], **_change}
+
+
+# The fields a preset sets, in the order tables and ``overrides`` list them.
+PRESET_FIELDS: tuple[str, ...] = tuple(PRESETS[DEFAULT_PRESET])
+
+# Seeds feed torch.Generator.manual_seed (a uint64) as seed + small offsets.
+
+# Below both sizes a run uses one CPU thread (see default_threads).
+SMALL_GRAPH_NODES = 50_000
+SMALL_GRAPH_EDGES = 500_000
+
+
+def default_threads(num_nodes: int, num_edges: int) -> Optional[int]:
+    r"""The CPU thread count for a graph run when the user gives none.
+
+    On a graph with fewer than :data:`SMALL_GRAPH_NODES` nodes and fewer than
+    :data:`SMALL_GRAPH_EDGES` edges an epoch's kernels are too small to gain
+    from intra-op threads, and the threads' synchronisation costs more than
+    it saves (far more on a busy CPU), so such a run uses one thread. A
+    larger graph keeps PyTorch's setting (one thread per physical core
+    unless ``OMP_NUM_THREADS`` says otherwise). A value the user gives always
+    wins over this rule.
+
+    Args:
+        num_nodes (int): The number of nodes.
+        num_edges (int): The number of columns of ``edge_index`` (both
+            directions of an undirected edge count).
+
+    Returns:
+        :obj:`1` for a small graph, :obj:`None` (keep
+        :func:`torch.get_num_threads`) otherwise.
+
+    Examples:
+        >>> default_threads(2708, 10556)
+        1
+        >>> default_threads(2_000_000, 10_000_000) is None
+        True
+    """
+    num_nodes = check_positive_int(num_nodes, 'num_nodes', allow_zero=True)
+    num_edges = check_positive_int(num_edges, 'num_edges', allow_zero=True)
+    if num_nodes < SMALL_GRAPH_NODES and num_edges < SMALL_GRAPH_EDGES:
+        return 1
+    return None

@@ -1,0 +1,62 @@
+"""The 'auto' default: rules by graph and model, selection on small graphs."""
+
+import torch
+from torch_geometric.data import Data
+
+from gvae_ext.datasets import load_cora
+from gvae_ext.train import PRESETS, FitConfig, fit
+from gvae_ext.train.auto import CANDIDATES, plan
+
+
+def _graph(n: int, p: float = 0.1) -> Data:
+    g = torch.Generator().manual_seed(0)
+    upper = torch.triu(torch.rand(n, n, generator=g) < p, diagonal=1)
+    row, col = upper.nonzero().t()
+    ei = torch.cat([torch.stack([row, col]), torch.stack([col, row])], 1)
+    return Data(edge_index=ei, num_nodes=n)
+
+
+def test_auto_is_the_default_and_holds_the_masked_values():
+    config = FitConfig()
+    assert config.preset == 'auto' and config.overrides == ()
+    assert {k: getattr(config, k) for k in PRESETS['masked']} == PRESETS['masked']
+
+
+def test_variational_dropout_rule_and_user_values_win():
+    cora = load_cora()
+    vgae = plan(FitConfig(model='vgae'), cora)
+    assert [c.dropout for c in vgae.configs] == [0.2]
+    assert vgae.configs[0].overrides == ('dropout',)
+    gae = plan(FitConfig(model='gae'), cora)
+    assert gae.configs[0].dropout == 0.5 and gae.rules == []
+    mine = plan(FitConfig(model='vgae', dropout=0.4), cora)
+    assert mine.configs[0].dropout == 0.4
+    other = plan(FitConfig(preset='paper'), cora)
+    assert other.configs[0].dropout == 0.0 and other.rules == []
+
+
+def test_large_graph_rule_narrows_the_model():
+    big = Data(edge_index=torch.tensor([[0, 1], [1, 0]]), num_nodes=200_000)
+    result = plan(FitConfig(model='gae'), big)
+    config = result.configs[0]
+    assert (config.hidden_channels, config.out_channels) == (32, 16)
+    assert any('large graph' in r for r in result.rules)
+
+
+def test_small_graph_selection_picks_the_best_validation_auc():
+    data = _graph(60)
+    chosen = plan(FitConfig(model='gae', epochs=3), data)
+    # an overridden field turns the selection off (the user's config runs)
+    assert len(chosen.configs) == 1
+    candidates = plan(FitConfig(model='gae'), data)
+    assert candidates.names == list(CANDIDATES)
+    assert [c.preset for c in candidates.configs] == ['auto', 'paper', 'tuned']
+    result = fit(data, FitConfig(model='gae'))
+    scores = {c['name']: c['val_auc'] for c in result.auto['candidates']}
+    assert result.auto['chosen'] == max(scores, key=scores.get)
+    assert result.metrics['val_auc'] == scores[result.auto['chosen']]
+    # each candidate trains as it would alone: 'paper' gives paper's numbers
+    alone = fit(data, FitConfig.from_preset('paper', model='gae'))
+    paper = next(c for c in result.auto['candidates'] if c['name'] == 'paper')
+    assert paper['val_auc'] == alone.metrics['val_auc']
+    assert 'auto' in result.to_dict()
