@@ -342,3 +342,22 @@ def test_cli_fit_fastgae(tmp_path, capsys):
     assert 'test AUC' in capsys.readouterr().out
     assert main([*argv[:4], '-1', '--no-progress']) == 2
     assert "'fastgae_nodes' must be a positive" in capsys.readouterr().err
+
+
+def test_degree_biased_sample_large_alpha_stays_random_and_exact():
+    # deg**alpha overflows float32 for alpha=1000 (2**1000): the keys are
+    # compared in log space, so different seeds still give different samples,
+    # and the highest-degree node (degree 4) is drawn every time.
+    row = torch.tensor([0, 0, 0, 0, 1, 2, 3, 4, 5, 6])
+    col = torch.tensor([1, 2, 3, 4, 2, 3, 4, 5, 6, 7])
+    edge_index = torch.cat([torch.stack([row, col]), torch.stack([col, row])], 1)
+    samples = {
+        tuple(
+            degree_biased_sample(
+                edge_index, 8, 3, 1000.0, generator=torch.Generator().manual_seed(s)
+            ).tolist()
+        )
+        for s in range(20)
+    }
+    assert len(samples) > 1
+    assert all(0 in s for s in samples)
