@@ -11,9 +11,14 @@ from gvae_ext._cli_audit import add_audit_parser
 from gvae_ext._cli_common import Parser, add_progress_options, positive_int
 from gvae_ext.nn import OBJECTIVES
 from gvae_ext.train.config import (
+    ACTIVATIONS,
+    DECODERS,
     DEFAULT_PRESET,
+    MASK_KINDS,
     MODELS,
+    NORMS,
     PRESETS,
+    RECONS,
     SAMPLERS,
     SELECTIONS,
 )
@@ -65,6 +70,45 @@ def _add_knobs(p: argparse.ArgumentParser) -> None:
         default=None,
         choices=SELECTIONS,
         help=f"model kept: the 'last' epoch's or the best 'val_auc' one {pre}",
+    )
+    _add_model_knobs(p, pre)
+
+
+def _add_model_knobs(p: argparse.ArgumentParser, pre: str) -> None:
+    r"""The model and objective options of the masked autoencoder."""
+    p.add_argument(
+        '--decoder',
+        default=None,
+        choices=DECODERS,
+        help="pair decoder: the 'inner' product or a learned 'mlp' on z_u * z_v "
+        f'(sampled objective only) {pre}',
+    )
+    p.add_argument(
+        '--norm', default=None, choices=NORMS, help=f'encoder normalisation {pre}'
+    )
+    p.add_argument(
+        '--act', default=None, choices=ACTIVATIONS, help=f'encoder activation {pre}'
+    )
+    p.add_argument(
+        '--mask-kind',
+        default=None,
+        choices=MASK_KINDS,
+        help=f"mask single 'edge's or random-walk 'path's {pre}",
+    )
+    p.add_argument(
+        '--recon',
+        default=None,
+        choices=RECONS,
+        help=f"reconstruct 'all' training pairs or only the 'masked' ones {pre}",
+    )
+    p.add_argument(
+        '--weight-decay', type=float, default=None, help=f'Adam weight decay {pre}'
+    )
+    p.add_argument(
+        '--degree-weight',
+        type=float,
+        default=None,
+        help=f'weight of the degree-regression side loss {pre}',
     )
 
 

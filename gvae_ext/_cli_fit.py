@@ -33,7 +33,8 @@ GRAPH_ONLY = [
     for name in (
         'preset', 'hidden_channels', 'out_channels', 'dropout', 'input_dropout',
         'edge_mask', 'objective', 'selection', 'fastgae_nodes', 'fastgae_alpha',
-        'num_neighbors', 'sampler', 'features', 'embeddings',
+        'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
+        'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
     )
 ]  # fmt: skip
 
@@ -80,6 +81,13 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         edge_mask=args.edge_mask,
         objective=args.objective,
         selection=args.selection,
+        decoder=args.decoder,
+        norm=args.norm,
+        act=args.act,
+        mask_kind=args.mask_kind,
+        recon=args.recon,
+        weight_decay=args.weight_decay,
+        degree_weight=args.degree_weight,
         fastgae_nodes=args.fastgae_nodes,
         fastgae_alpha=args.fastgae_alpha,
         device=args.device,

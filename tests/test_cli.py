@@ -280,3 +280,15 @@ def test_fit_under_torchrun_two_processes(tmp_path):
         result = json.load(f)
     assert result['timings']['world_size'] == 2
     assert 0.5 < result['test_auc'] <= 1.0
+
+
+def test_model_knobs_reach_the_config(fake_fit):
+    args = ['fit', '--decoder', 'mlp', '--norm', 'layer', '--act', 'relu']
+    args += ['--mask-kind', 'path', '--recon', 'all', '--weight-decay', '0.001']
+    args += ['--degree-weight', '0']
+    assert main(args) == 0
+    config = fake_fit[0]['config']
+    assert (config.decoder, config.norm, config.act) == ('mlp', 'layer', 'relu')
+    assert (config.mask_kind, config.recon) == ('path', 'all')
+    assert (config.weight_decay, config.degree_weight) == (0.001, 0.0)
+    assert set(config.overrides) >= {'decoder', 'norm', 'act', 'mask_kind', 'recon'}
