@@ -147,9 +147,8 @@ def average_precision_score(pred: Tensor, target: Tensor) -> Tensor:
     :rtype: :class:`torch.Tensor`
 
     Examples:
-        >>> pred = torch.tensor([0.1, 0.4, 0.35, 0.8])
-        >>> target = torch.tensor([0, 0, 1, 1])
-        >>> average_precision_score(pred, target)
+        >>> average_precision_score(torch.tensor([0.1, 0.4, 0.35, 0.8]),
+        ...                         torch.tensor([0, 0, 1, 1]))
         tensor(0.8333, dtype=torch.float64)
     """
     return _binary(pred, target, need_auc=False, need_ap=True)[1]
