@@ -203,10 +203,11 @@ def link_roc_auc(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
     r"""ROC AUC of positive vs. negative link scores (see :func:`link_auc_ap`).
 
     Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs,
-            :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of the negative pairs,
-            :obj:`[num_neg]`.
+        pos_pred (torch.Tensor): Scores of the positive pairs :obj:`[num_pos]`.
+        neg_pred (torch.Tensor): Scores of the negative pairs :obj:`[num_neg]`.
+
+    Returns:
+        The ROC AUC, a 0-dim ``float64`` tensor on the inputs' device.
 
     :rtype: :class:`torch.Tensor`
 
@@ -223,10 +224,11 @@ def link_average_precision(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
     See :func:`link_auc_ap` and :func:`average_precision_score`.
 
     Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs,
-            :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of the negative pairs,
-            :obj:`[num_neg]`.
+        pos_pred (torch.Tensor): Scores of the positive pairs :obj:`[num_pos]`.
+        neg_pred (torch.Tensor): Scores of the negative pairs :obj:`[num_neg]`.
+
+    Returns:
+        The average precision, a 0-dim ``float64`` tensor on the inputs' device.
 
     :rtype: :class:`torch.Tensor`
 
