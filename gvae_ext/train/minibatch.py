@@ -4,7 +4,7 @@ For graphs whose full-batch activations do not fit, :func:`minibatch_epoch`
 trains on batches of positive training pairs. For each batch it
 
 1. draws as many negatives, uniform non-edges of the training graph
-   (:func:`~gvae_ext.nn.objectives.fast_negative_sampling`, i.i.d. like the
+   (:func:`~gvae_ext.link.fast_negative_sampling`, i.i.d. like the
    full-batch sampled objective, or distinct pairs with
    :obj:`neg_sampling='exact'`),
 2. takes the endpoints of both as the seed nodes and samples their k-hop
