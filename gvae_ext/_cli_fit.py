@@ -11,18 +11,14 @@ are all checked before any data is loaded or any training starts.
 import argparse
 from typing import Any, Optional
 
+from gvae_ext._checks import check_seed
 from gvae_ext._cli_common import (
     check_outputs,
     embedding_ids_path,
     resolve_progress,
 )
 from gvae_ext._io import write_json
-from gvae_ext.train.config import (
-    DEFAULT_PRESET,
-    FitConfig,
-    check_device,
-    check_seed,
-)
+from gvae_ext.train.config import DEFAULT_PRESET, FitConfig, check_device
 
 VAE_DATASETS = ('digits', 'mnist')
 VAE_PREFIXES = ('npy:', 'csv:')

@@ -8,7 +8,8 @@ any, exactly as it was, and the temporary file is removed.
 
 Output paths are checked with :func:`check_output_path` *before* any work
 starts, so a long run does not end on an unwritable path. Checkpoints are
-read with :func:`load_torch`, which always uses ``weights_only=True``.
+read with :func:`load_torch` (in :mod:`gvae_ext._io_load`), which always uses
+``weights_only=True``.
 """
 
 import contextlib
@@ -19,6 +20,8 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, Callable, Optional, Union
+
+from gvae_ext._io_load import load_checkpoint, load_torch
 
 PathLike = Union[str, 'os.PathLike[str]']
 _KINDS = ('file', 'dir')
@@ -271,92 +274,6 @@ def require_package(name: str, flag: str, *, pip: Optional[str] = None) -> Any:
             f"'{flag}' needs the optional package '{name}': pip install "
             f'{pip or name} (got no module named {name!r})'
         ) from None
-
-
-def load_torch(path: PathLike, name: str, what: str, map_location: Any = 'cpu') -> dict:
-    r"""Read a checkpoint dict with ``torch.load(..., weights_only=True)``.
-
-    Args:
-        path (str or os.PathLike): The checkpoint file.
-        name (str): The argument named in errors, e.g. :obj:`'path'`.
-        what (str): The checkpoint kind named in errors, e.g.
-            :obj:`'graph'`.
-        map_location (str or torch.device, optional): Where tensors go.
-            (default: :obj:`'cpu'`)
-
-    Returns:
-        The stored dict.
-
-    Raises:
-        ValueError: For a missing file, or one that is empty, truncated, not
-            a torch file, or holds anything but a dict.
-    """
-    import torch
-
-    if not isinstance(path, (str, os.PathLike)):
-        raise ValueError(f"'{name}' must be a file path (got {type(path).__name__})")
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"'{name}' does not name a checkpoint file (got {path!r})")
-    got = None
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception:  # zip, pickle and torch errors alike: none is the user's
-        empty = os.path.getsize(path) == 0
-        got = 'an empty file' if empty else 'a truncated or foreign file'
-    else:
-        if not isinstance(payload, dict):
-            got = f'a stored {type(payload).__name__}, not a dict'
-    if got is not None:
-        raise ValueError(
-            f"'{name}' {path!r} is not a valid gvae_ext {what} checkpoint (got {got})"
-        )
-    return payload
-
-
-def load_checkpoint(
-    path: PathLike,
-    name: str,
-    what: str,
-    format: str,
-    build: Callable[[dict], Any],
-    map_location: Any = 'cpu',
-) -> Any:
-    r"""Read a gvae_ext checkpoint of :obj:`format` and rebuild its object.
-
-    The file is read by :func:`load_torch` (``weights_only=True``); its
-    ``'format'`` entry must equal :obj:`format`, and :obj:`build` turns the
-    stored dict into the object (a model, or a tuple with one).
-
-    Args:
-        path (str or os.PathLike): The checkpoint file.
-        name (str): The argument named in errors, e.g. :obj:`'path'`.
-        what (str): The checkpoint kind named in errors, e.g.
-            :obj:`'graph'`.
-        format (str): The expected ``'format'`` entry, e.g.
-            :obj:`'gvae_ext.dense_vae/1'`.
-        build (Callable[[dict], Any]): Rebuilds the object from the stored
-            dict; a :class:`KeyError`, :class:`TypeError`,
-            :class:`ValueError` or :class:`RuntimeError` it raises means
-            missing or mismatched entries.
-        map_location (str or torch.device, optional): Where tensors go.
-            (default: :obj:`'cpu'`)
-
-    Returns:
-        What :obj:`build` returns.
-
-    Raises:
-        ValueError: For a file :func:`load_torch` rejects, another format, or
-            entries :obj:`build` cannot use.
-    """
-    payload = load_torch(path, name, what, map_location)
-    invalid = f"'{name}' {os.fspath(path)!r} is not a valid gvae_ext {what} checkpoint"
-    if payload.get('format') != format:
-        raise ValueError(f'{invalid} (got format {payload.get("format")!r})')
-    try:
-        return build(payload)
-    except (KeyError, TypeError, ValueError, RuntimeError):
-        raise ValueError(f'{invalid} (got missing or mismatched entries)') from None
 
 
 __all__ = [

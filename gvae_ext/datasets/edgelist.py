@@ -97,6 +97,38 @@ def _load_features(path) -> Tensor:
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
 
 
+def _number_nodes(tokens, index: dict, codes: Tensor, is_int: dict, x, path, features):
+    r"""``(num_nodes, pairs, node_ids)``: ids as nodes, or renumbered (see read_edgelist)."""
+    node_ids = None
+    if all(is_int.values()):
+        ids = torch.tensor([int(t) for t in index])
+        num_ids = int(ids.max()) + 1
+        if x is not None:
+            if x.size(0) < num_ids:
+                raise ValueError(
+                    f'{features}: features need one row per node id, so at least '
+                    f'{num_ids} rows for the ids in {path.name} (got {x.size(0)} rows)'
+                )
+            num_nodes, pairs = x.size(0), ids[codes]
+        elif ids.unique().numel() == num_ids:
+            num_nodes, pairs = num_ids, ids[codes]
+        else:
+            # Renumber by integer value, so '7' and '007' stay one node.
+            by_value: dict = {}
+            pairs = torch.tensor(
+                [by_value.setdefault(int(t), len(by_value)) for t in tokens]
+            )
+            num_nodes, node_ids = len(by_value), torch.tensor(list(by_value))
+    else:
+        num_nodes, pairs, node_ids = len(index), codes, list(index)
+    if node_ids is not None and x is not None and x.size(0) != num_nodes:
+        raise ValueError(
+            f'{features}: features need {num_nodes} rows, one per node of '
+            f'{path.name} in order of first appearance (got {x.size(0)} rows)'
+        )
+    return num_nodes, pairs, node_ids
+
+
 def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
     r"""Read an undirected graph from a text file of node pairs.
 
@@ -173,33 +205,9 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
             f'rows are matched by id (got {token!r})'
         )
     x = None if features is None else _load_features(features)
-    node_ids = None
-    if all(is_int.values()):
-        ids = torch.tensor([int(t) for t in index])
-        num_ids = int(ids.max()) + 1
-        if x is not None:
-            if x.size(0) < num_ids:
-                raise ValueError(
-                    f'{features}: features need one row per node id, so at least '
-                    f'{num_ids} rows for the ids in {path.name} (got {x.size(0)} rows)'
-                )
-            num_nodes, pairs = x.size(0), ids[codes]
-        elif ids.unique().numel() == num_ids:
-            num_nodes, pairs = num_ids, ids[codes]
-        else:
-            # Renumber by integer value, so '7' and '007' stay one node.
-            by_value: dict = {}
-            pairs = torch.tensor(
-                [by_value.setdefault(int(t), len(by_value)) for t in tokens]
-            )
-            num_nodes, node_ids = len(by_value), torch.tensor(list(by_value))
-    else:
-        num_nodes, pairs, node_ids = len(index), codes, list(index)
-    if node_ids is not None and x is not None and x.size(0) != num_nodes:
-        raise ValueError(
-            f'{features}: features need {num_nodes} rows, one per node of '
-            f'{path.name} in order of first appearance (got {x.size(0)} rows)'
-        )
+    num_nodes, pairs, node_ids = _number_nodes(
+        tokens, index, codes, is_int, x, path, features
+    )
 
     if extra:
         warnings.warn(

@@ -26,6 +26,13 @@ _CPU_CHUNK = 32_000
 _INF_BITS = {torch.int32: 0x7F800000, torch.int64: 0x7FF0000000000000}
 
 
+class UndefinedMetricWarning(UserWarning):
+    r"""Warns that a metric is undefined for its input and a convention was used."""
+
+    # Public as gvae_ext.link.metrics.UndefinedMetricWarning.
+    __module__ = 'gvae_ext.link.metrics'
+
+
 def check_scores(pred, name: str, dim: int = 1) -> Tensor:
     r"""Check a score tensor (type, shape, real dtype) and detach it."""
     check_tensor(pred, name)
@@ -245,3 +252,13 @@ def auc_ap_from_sorted(
     if need_ap:
         ap = ap_sum / num_pos
     return auc, ap
+
+
+def check_link_pair(pos_pred: Tensor, neg_pred: Tensor) -> None:
+    r"""Both sides of a link metric hold scores, on one device."""
+    for name, x in (('pos_pred', pos_pred), ('neg_pred', neg_pred)):
+        if x.numel() == 0:
+            raise ValueError(
+                f"'{name}' must hold at least one score (got shape {tuple(x.shape)})"
+            )
+    check_same_device(pos_pred, neg_pred, 'pos_pred', 'neg_pred')

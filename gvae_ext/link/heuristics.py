@@ -90,14 +90,12 @@ def adamic_adar(
     neighbour of degree 1 (only possible for :math:`a = b`) adds 0.
 
     Args:
-        edge_index (torch.Tensor): The graph, :obj:`[2, num_edges]`, read as
-            simple and undirected.
+        edge_index (torch.Tensor): The graph, as in :func:`common_neighbors`.
         pairs (torch.Tensor): The pairs to score, :obj:`[2, num_pairs]`.
-        num_nodes (int, optional): The number of nodes.
-            (default: :obj:`max(edge_index.max(), pairs.max()) + 1`)
+        num_nodes (int, optional): As in :func:`common_neighbors`.
 
     Returns:
-        ``float64`` scores :obj:`[num_pairs]` on the device of the inputs.
+        ``float64`` scores :obj:`[num_pairs]`, as in :func:`common_neighbors`.
 
     :rtype: :class:`torch.Tensor`
 
@@ -119,14 +117,12 @@ def resource_allocation(
     \frac{1}{d_w}`.
 
     Args:
-        edge_index (torch.Tensor): The graph, :obj:`[2, num_edges]`, read as
-            simple and undirected.
+        edge_index (torch.Tensor): The graph, as in :func:`common_neighbors`.
         pairs (torch.Tensor): The pairs to score, :obj:`[2, num_pairs]`.
-        num_nodes (int, optional): The number of nodes.
-            (default: :obj:`max(edge_index.max(), pairs.max()) + 1`)
+        num_nodes (int, optional): As in :func:`common_neighbors`.
 
     Returns:
-        ``float64`` scores :obj:`[num_pairs]` on the device of the inputs.
+        ``float64`` scores :obj:`[num_pairs]`, as in :func:`common_neighbors`.
 
     :rtype: :class:`torch.Tensor`
 

@@ -6,8 +6,8 @@ never passed through a sigmoid or clipped -- so probabilities, logits,
 integer scores and ``inf`` all rank the same way; only the order matters.
 :func:`roc_auc_score` and :func:`average_precision_score` equal
 scikit-learn's functions of the same names (ties included), and
-:func:`hits_at_k` and :func:`mrr` follow the OGB link-prediction
-``Evaluator``.
+:func:`hits_at_k` and :func:`mrr` (from :mod:`gvae_ext.link.hits`) follow the
+OGB link-prediction ``Evaluator``.
 
 **Input policy.**
 
@@ -40,12 +40,9 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_positive_int
 from gvae_ext.link import _ranking
-
-
-class UndefinedMetricWarning(UserWarning):
-    r"""Warns that a metric is undefined for its input and a convention was used."""
+from gvae_ext.link._ranking import UndefinedMetricWarning
+from gvae_ext.link.hits import hits_at_k, mrr
 
 
 def _nan(device: torch.device) -> Tensor:
@@ -139,21 +136,19 @@ def average_precision_score(pred: Tensor, target: Tensor) -> Tensor:
         \mathrm{AP} = \sum_n (R_n - R_{n-1}) P_n
 
     Args:
-        pred (torch.Tensor): Real-valued scores of shape :obj:`[num_scores]`
-            (any float, integer or bool dtype; never transformed).
-        target (torch.Tensor): Labels of shape :obj:`[num_scores]`, bool or
-            integer/float :obj:`0`/:obj:`1`.
+        pred (torch.Tensor): Scores :obj:`[num_scores]`, as in
+            :func:`roc_auc_score`.
+        target (torch.Tensor): Binary labels :obj:`[num_scores]`, as in
+            :func:`roc_auc_score`.
 
     Returns:
-        A 0-dim ``float64`` tensor on the device of ``pred``; ``nan`` with an
-        :class:`UndefinedMetricWarning` when only one class is present.
+        A 0-dim ``float64`` tensor, or ``nan`` as in :func:`roc_auc_score`.
 
     :rtype: :class:`torch.Tensor`
 
     Examples:
-        >>> pred = torch.tensor([0.1, 0.4, 0.35, 0.8])
-        >>> target = torch.tensor([0, 0, 1, 1])
-        >>> average_precision_score(pred, target)
+        >>> average_precision_score(torch.tensor([0.1, 0.4, 0.35, 0.8]),
+        ...                         torch.tensor([0, 0, 1, 1]))
         tensor(0.8333, dtype=torch.float64)
     """
     return _binary(pred, target, need_auc=False, need_ap=True)[1]
@@ -162,7 +157,7 @@ def average_precision_score(pred: Tensor, target: Tensor) -> Tensor:
 def _link(pos_pred, neg_pred, need_auc: bool, need_ap: bool) -> Tuple[Tensor, Tensor]:
     pos_pred = _ranking.check_scores(pos_pred, 'pos_pred')
     neg_pred = _ranking.check_scores(neg_pred, 'neg_pred')
-    _check_link_pair(pos_pred, neg_pred)
+    _ranking.check_link_pair(pos_pred, neg_pred)
     num_pos = pos_pred.numel()
     keys, perm = _ranking.sort_keys(pos_pred, neg_pred)
     bound = _ranking.nan_key_bound(pos_pred, neg_pred)
@@ -174,15 +169,6 @@ def _link(pos_pred, neg_pred, need_auc: bool, need_ap: bool) -> Tuple[Tensor, Te
     return _ranking.auc_ap_from_sorted(
         keys, lambda a, b: perm[a:b] < num_pos, num_pos, need_auc, need_ap
     )
-
-
-def _check_link_pair(pos_pred: Tensor, neg_pred: Tensor) -> None:
-    for name, x in (('pos_pred', pos_pred), ('neg_pred', neg_pred)):
-        if x.numel() == 0:
-            raise ValueError(
-                f"'{name}' must hold at least one score (got shape {tuple(x.shape)})"
-            )
-    _ranking.check_same_device(pos_pred, neg_pred, 'pos_pred', 'neg_pred')
 
 
 def link_auc_ap(pos_pred: Tensor, neg_pred: Tensor) -> Tuple[Tensor, Tensor]:
@@ -217,10 +203,11 @@ def link_roc_auc(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
     r"""ROC AUC of positive vs. negative link scores (see :func:`link_auc_ap`).
 
     Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs,
-            :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of the negative pairs,
-            :obj:`[num_neg]`.
+        pos_pred (torch.Tensor): Scores of the positive pairs :obj:`[num_pos]`.
+        neg_pred (torch.Tensor): Scores of the negative pairs :obj:`[num_neg]`.
+
+    Returns:
+        The ROC AUC, a 0-dim ``float64`` tensor on the inputs' device.
 
     :rtype: :class:`torch.Tensor`
 
@@ -237,10 +224,11 @@ def link_average_precision(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
     See :func:`link_auc_ap` and :func:`average_precision_score`.
 
     Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs,
-            :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of the negative pairs,
-            :obj:`[num_neg]`.
+        pos_pred (torch.Tensor): Scores of the positive pairs :obj:`[num_pos]`.
+        neg_pred (torch.Tensor): Scores of the negative pairs :obj:`[num_neg]`.
+
+    Returns:
+        The average precision, a 0-dim ``float64`` tensor on the inputs' device.
 
     :rtype: :class:`torch.Tensor`
 
@@ -252,88 +240,13 @@ def link_average_precision(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
     return _link(pos_pred, neg_pred, need_auc=False, need_ap=True)[1]
 
 
-def hits_at_k(pos_pred: Tensor, neg_pred: Tensor, k: int) -> Tensor:
-    r"""OGB's Hits@K.
-
-    The share of positives scoring strictly above the :math:`K`-th highest score of
-    a shared set of negatives.
-
-    A positive tied with the :math:`K`-th negative does not count as a hit.
-    Following OGB's ``Evaluator``, when there are fewer than :math:`K`
-    negatives every positive counts as a hit and the result is :obj:`1.0`;
-    gvae_ext also warns with :class:`UndefinedMetricWarning` then.
-
-    Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs,
-            :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of the negative pairs, shared by all
-            positives, :obj:`[num_neg]`.
-        k (int): The cut-off :math:`K \geq 1`.
-
-    :rtype: :class:`torch.Tensor`
-
-    Examples:
-        >>> hits_at_k(torch.tensor([0.9, 0.5, 0.3]),
-        ...           torch.tensor([0.8, 0.5, 0.1]), k=2)
-        tensor(0.3333, dtype=torch.float64)
-    """
-    pos_pred = _ranking.check_scores(pos_pred, 'pos_pred')
-    neg_pred = _ranking.check_scores(neg_pred, 'neg_pred')
-    k = check_positive_int(k, 'k')
-    _check_link_pair(pos_pred, neg_pred)
-    _ranking.check_no_nan(pos_pred=pos_pred, neg_pred=neg_pred)
-    if neg_pred.numel() < k:
-        warnings.warn(
-            f"Hits@{k} with only {neg_pred.numel()} negatives in 'neg_pred': "
-            'returning 1.0 (the OGB convention)',
-            UndefinedMetricWarning,
-            stacklevel=2,
-        )
-        return torch.ones((), dtype=torch.float64, device=pos_pred.device)
-    dtype = _ranking.common_dtype(pos_pred, neg_pred)
-    kth = torch.topk(neg_pred.to(dtype), k).values[-1]
-    hits = torch.count_nonzero(pos_pred.to(dtype) > kth)
-    return hits.to(torch.float64) / pos_pred.numel()
-
-
-def mrr(pos_pred: Tensor, neg_pred: Tensor) -> Tensor:
-    r"""OGB's mean reciprocal rank of each positive among its own negatives.
-
-    Positive :math:`i` is ranked against row :math:`i` of ``neg_pred`` with
-    OGB's tie rule (the mean of the optimistic and the pessimistic rank):
-
-    .. math::
-        r_i = 1 + \tfrac{1}{2} \left( |\{j : n_{ij} > p_i\}|
-        + |\{j : n_{ij} \geq p_i\}| \right), \qquad
-        \mathrm{MRR} = \frac{1}{P} \sum_i \frac{1}{r_i}
-
-    Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs,
-            :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of each positive's negatives,
-            :obj:`[num_pos, num_neg]`.
-
-    :rtype: :class:`torch.Tensor`
-
-    Examples:
-        >>> mrr(torch.tensor([0.9, 0.5]),
-        ...     torch.tensor([[0.1, 0.2], [0.7, 0.5]]))
-        tensor(0.7000, dtype=torch.float64)
-    """
-    pos_pred = _ranking.check_scores(pos_pred, 'pos_pred')
-    neg_pred = _ranking.check_scores(neg_pred, 'neg_pred', dim=2)
-    if neg_pred.size(0) != pos_pred.numel():
-        raise ValueError(
-            "'neg_pred' must have one row per score in 'pos_pred' "
-            f'(got {neg_pred.size(0)} rows for {pos_pred.numel()} positives)'
-        )
-    _check_link_pair(pos_pred, neg_pred)
-    _ranking.check_no_nan(pos_pred=pos_pred, neg_pred=neg_pred)
-    dtype = _ranking.common_dtype(pos_pred, neg_pred)
-    pos = pos_pred.to(dtype).unsqueeze(1)
-    neg = neg_pred.to(dtype)
-    # 2 * rank = #(neg > pos) + #(neg >= pos) + 2, in exact integers.
-    twice_rank = (
-        torch.count_nonzero(neg > pos, 1) + torch.count_nonzero(neg >= pos, 1) + 2
-    )
-    return (2.0 / twice_rank.to(torch.float64)).mean()
+__all__ = [
+    'UndefinedMetricWarning',
+    'roc_auc_score',
+    'average_precision_score',
+    'link_auc_ap',
+    'link_roc_auc',
+    'link_average_precision',
+    'hits_at_k',
+    'mrr',
+]

@@ -36,6 +36,15 @@ class _EdgeSplitFields(NamedTuple):
     train_pos_edge_label_index: Tensor
 
 
+def _old_name(field: str, note: str = '') -> property:
+    r"""A read-only property that returns the field :obj:`field`."""
+
+    def get(self) -> Tensor:
+        return getattr(self, field)
+
+    return property(get, doc=f'Old name of :obj:`{field}`{note}.')
+
+
 class EdgeSplit(_EdgeSplitFields):
     r"""The result of :func:`split_edges`.
 
@@ -129,30 +138,12 @@ class EdgeSplit(_EdgeSplitFields):
             pairs,
         )
 
-    @property
-    def train_pos_edge_index(self) -> Tensor:
-        r"""Old name of :obj:`edge_index` (the training edges)."""
-        return self.edge_index
-
-    @property
-    def val_pos_edge_index(self) -> Tensor:
-        r"""Old name of :obj:`val_pos_edge_label_index`."""
-        return self.val_pos_edge_label_index
-
-    @property
-    def val_neg_edge_index(self) -> Tensor:
-        r"""Old name of :obj:`val_neg_edge_label_index`."""
-        return self.val_neg_edge_label_index
-
-    @property
-    def test_pos_edge_index(self) -> Tensor:
-        r"""Old name of :obj:`test_pos_edge_label_index`."""
-        return self.test_pos_edge_label_index
-
-    @property
-    def test_neg_edge_index(self) -> Tensor:
-        r"""Old name of :obj:`test_neg_edge_label_index`."""
-        return self.test_neg_edge_label_index
+    # The old (0.1) field names, read-only aliases of the new ones.
+    train_pos_edge_index = _old_name('edge_index', ' (the training edges)')
+    val_pos_edge_index = _old_name('val_pos_edge_label_index')
+    val_neg_edge_index = _old_name('val_neg_edge_label_index')
+    test_pos_edge_index = _old_name('test_pos_edge_label_index')
+    test_neg_edge_index = _old_name('test_neg_edge_label_index')
 
 
 def split_edges(

@@ -11,12 +11,8 @@ torch and need no matplotlib.
 """
 
 from gvae_ext.report.curves import pr_curve_points, roc_curve_points
-from gvae_ext.report.figures import (
-    plot_latent,
-    plot_roc_pr,
-    plot_training_curves,
-    save_all_plots,
-)
+from gvae_ext.report.figures import plot_roc_pr, plot_training_curves, save_all_plots
+from gvae_ext.report.latent import plot_latent
 
 __all__ = [
     'plot_latent',

@@ -74,8 +74,8 @@ def pr_curve_points(pos_pred: Tensor, neg_pred: Tensor) -> Tuple[Tensor, Tensor]
     average precision is :math:`\sum_n (R_n - R_{n-1}) P_n` over these points.
 
     Args:
-        pos_pred (torch.Tensor): Scores of the positive pairs :obj:`[num_pos]`.
-        neg_pred (torch.Tensor): Scores of the negative pairs :obj:`[num_neg]`.
+        pos_pred (torch.Tensor): As in :func:`roc_curve_points`.
+        neg_pred (torch.Tensor): As in :func:`roc_curve_points`.
 
     Returns:
         ``(precision, recall)``, two ``float64`` tensors on the inputs' device.

@@ -7,11 +7,11 @@ the same interface (:func:`make_sampler`), PyG's
 of a sampled subgraph (:func:`subgraph_features`).
 """
 
+from gvae_ext.sampling.batches import link_batches
 from gvae_ext.sampling.neighbor import (
     KHopSampler,
     SampledSubgraph,
     check_num_neighbors,
-    link_batches,
     sampled_gcn_adjacency,
 )
 from gvae_ext.sampling.pyg import (

@@ -7,32 +7,26 @@ ablations); the preset sets the fields in :data:`PRESET_FIELDS`, and
 ``overrides``, which of those fields it changes.
 """
 
-import math
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from gvae_ext._checks import (
-    check_device,
-    check_fraction_or_count,
-    check_seed,
-)
-from gvae_ext.nn import MAX_DENSE_NODES, OBJECTIVES
-from gvae_ext.nn.objectives import check_alpha
-from gvae_ext.sampling import BACKENDS, check_num_neighbors
+from gvae_ext._checks import check_device
+from gvae_ext.nn import MAX_DENSE_NODES
+from gvae_ext.train import _config_rules as rules
+from gvae_ext.train._config_rules import ACTIVATIONS as ACTIVATIONS
+from gvae_ext.train._config_rules import DECODERS as DECODERS
+from gvae_ext.train._config_rules import MASK_KINDS as MASK_KINDS
+from gvae_ext.train._config_rules import MODELS as MODELS
+from gvae_ext.train._config_rules import NORMS as NORMS
+from gvae_ext.train._config_rules import RECONS as RECONS
+from gvae_ext.train._config_rules import SAMPLERS as SAMPLERS
+from gvae_ext.train._config_rules import SELECTIONS as SELECTIONS
 from gvae_ext.train.presets import (  # noqa: F401  (part of the config API)
     DEFAULT_PRESET,
     PRESET_FIELDS,
     PRESETS,
     default_threads,
 )
-
-MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
-SELECTIONS = ('last', 'val_auc')
-NORMS = ('none', 'layer', 'batch')
-ACTIVATIONS = ('relu', 'elu')
-DECODERS = ('inner', 'mlp')
-MASK_KINDS = ('edge', 'path')
-RECONS = ('all', 'masked')
 
 
 @dataclass
@@ -132,7 +126,7 @@ class FitConfig:
     overrides: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_preset(self.preset)
+        rules.check_preset(self.preset)
         filled = set()
         for name, value in PRESETS[self.preset].items():
             if getattr(self, name) is None:
@@ -141,7 +135,7 @@ class FitConfig:
         # A preset's masked-only reconstruction and degree loss need the
         # full-batch sampled objective: when the user picks another objective,
         # no masking or mini-batches, the preset's own value gives way.
-        if 'recon' in filled and self.recon == 'masked' and not _masked_ok(self):
+        if 'recon' in filled and self.recon == 'masked' and not rules.masked_ok(self):
             object.__setattr__(self, 'recon', 'all')
         if 'degree_weight' in filled and self.batch_size:
             object.__setattr__(self, 'degree_weight', 0.0)
@@ -184,129 +178,13 @@ class FitConfig:
 
         The message ends with the value it holds, ``(got X)``.
         """
-        _check_preset(self.preset)
-        _check_choices(self)
-        _check_numbers(self)
-        _check_minibatch(self)
+        rules.check_preset(self.preset)
+        rules.check_choices(self)
+        rules.check_numbers(self)
+        rules.check_minibatch(self)
         check_device(self.device)
 
     @property
     def variational(self) -> bool:
         r"""Whether :obj:`model` is a VGAE (it has a KL term)."""
         return self.model.startswith('vgae')
-
-
-def _check_preset(preset) -> None:
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise ValueError(f"'preset' must be one of {sorted(PRESETS)} (got {preset!r})")
-
-
-def _check_choices(config: FitConfig) -> None:
-    for name, legal in (
-        ('model', MODELS),
-        ('objective', OBJECTIVES),
-        ('selection', SELECTIONS),
-        ('norm', NORMS),
-        ('act', ACTIVATIONS),
-        ('decoder', DECODERS),
-        ('mask_kind', MASK_KINDS),
-        ('recon', RECONS),
-    ):
-        value = getattr(config, name)
-        if not isinstance(value, str) or value not in legal:
-            raise ValueError(f"'{name}' must be one of {legal} (got {value!r})")
-    if not isinstance(config.out_act, bool):
-        raise ValueError(f"'out_act' must be a bool (got {config.out_act!r})")
-    if config.decoder == 'mlp' and config.objective != 'sampled':
-        raise ValueError(
-            f"'decoder' 'mlp' needs the 'sampled' objective (got {config.objective!r})"
-        )
-    if config.degree_weight and config.batch_size:
-        raise ValueError(
-            "'degree_weight' > 0 needs full-batch training "
-            f'(got batch_size={config.batch_size})'
-        )
-    if config.recon == 'masked' and not _masked_ok(config):
-        raise ValueError(
-            "'recon' 'masked' needs edge_mask > 0, the 'sampled' objective and "
-            f'full-batch training (got edge_mask={config.edge_mask}, objective='
-            f'{config.objective!r}, batch_size={config.batch_size})'
-        )
-
-
-def _masked_ok(config: FitConfig) -> bool:
-    return (
-        _is_number(config.edge_mask)
-        and config.edge_mask > 0
-        and config.objective == 'sampled'
-        and not config.batch_size
-    )
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_numbers(config: FitConfig) -> None:
-    r"""Validate the numeric fields; ``bool`` is never taken for a number."""
-    check_seed(config.seed)
-    for name in (
-        'epochs',
-        'hidden_channels',
-        'out_channels',
-        'max_dense_nodes',
-        'fastgae_nodes',
-    ):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"'{name}' must be a positive integer (got {value!r})")
-    lr = config.lr
-    if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"'lr' must be a positive finite number (got {lr!r})")
-    for name in ('dropout', 'input_dropout', 'edge_mask'):
-        value = getattr(config, name)
-        if not (_is_number(value) and 0.0 <= value < 1.0):
-            raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
-    for name in ('weight_decay', 'degree_weight'):
-        value = getattr(config, name)
-        if not (_is_number(value) and math.isfinite(value) and value >= 0):
-            raise ValueError(
-                f"'{name}' must be a non-negative finite number (got {value!r})"
-            )
-    for name in ('num_val', 'num_test'):
-        # total=1 only resolves a ratio; the split checks it against the graph.
-        check_fraction_or_count(getattr(config, name), name, total=1)
-    check_alpha(config.fastgae_alpha, 'fastgae_alpha')  # as the model checks it
-    threads = config.num_threads
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
-    ):
-        raise ValueError(f"'num_threads' must be a positive integer (got {threads!r})")
-
-
-# The own or PyG's neighbour sampler, or PyG's LinkNeighborLoader.
-SAMPLERS = BACKENDS + ('loader',)
-
-
-def _check_minibatch(config: FitConfig) -> None:
-    r"""Validate the mini-batch fields (:mod:`gvae_ext.train.minibatch`)."""
-    size = config.batch_size
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise ValueError(
-            "'batch_size' must be a non-negative integer, 0 for full batch "
-            f'(got {size!r})'
-        )
-    hops = check_num_neighbors(config.num_neighbors)
-    if len(hops) != 2:
-        raise ValueError(
-            "'num_neighbors' must give one fan-out per GCN layer (2) "
-            f'(got {list(hops)})'
-        )
-    if config.sampler not in SAMPLERS:
-        raise ValueError(
-            f"'sampler' must be one of {SAMPLERS} (got {config.sampler!r})"
-        )
-    if size > 0 and config.objective != 'sampled':
-        raise ValueError(
-            f"'batch_size' > 0 needs the 'sampled' objective (got {config.objective!r})"
-        )

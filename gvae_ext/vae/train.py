@@ -18,19 +18,16 @@ Defaults per dataset (:data:`DATASET_DEFAULTS`):
 * tables -- 128 -> 32 -> ``min(20, num_features)``, 200 epochs.
 """
 
-import copy
-import math
 import os
 import time
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import torch
-from torch import Tensor
-from tqdm.auto import tqdm
 
-from gvae_ext._checks import check_generator, check_positive_int, check_samples
+from gvae_ext._checks import check_positive_int, check_samples
 from gvae_ext._io import write_json
+from gvae_ext.vae._loop import _check_lr, _eval_generator, train_dense_vae
 from gvae_ext.vae.checkpoint import load_dense_vae, save_dense_vae
 from gvae_ext.vae.data import SPLIT_SEED, VAEData, load_vae_dataset
 from gvae_ext.vae.evaluate import evaluate_dense_vae, iw_log_likelihood
@@ -44,89 +41,114 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _check_lr(lr) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-        raise ValueError(f"'lr' must be a positive number (got {lr!r})")
-    if not math.isfinite(lr):
-        raise ValueError(f"'lr' must be finite (got {lr!r})")
-    return float(lr)
-
-
-def _eval_generator(device: torch.device, seed: int) -> torch.Generator:
-    return torch.Generator(device=device).manual_seed(seed)
-
-
-def train_dense_vae(
-    model: DenseVAE,
-    train: Tensor,
-    val: Optional[Tensor] = None,
-    *,
-    epochs: int,
-    batch_size: int = 128,
-    lr: float = 1e-3,
-    generator: Optional[torch.Generator] = None,
-    eval_every: int = 5,
-    eval_samples: int = 8,
-    progress: bool = False,
-) -> dict[str, Any]:
-    r"""Train ``model`` in place with Adam on mini-batches of ``train``.
-
-    With ``val``, the validation negative ELBO is computed every
-    ``eval_every`` epochs and after the last one (the same noise each time),
-    and the best weights are restored at the end; otherwise the last weights
-    are kept. ``generator`` (on the data's device) drives the shuffling and
-    the latent noise. Returns ``{'history', 'best_epoch', 'val_nelbo'}``; the
-    model is left in evaluation mode.
-    """
-    train = model.check_input(train, 'train')
-    if train.size(0) == 0:
-        raise ValueError("'train' must hold at least one sample (got 0 rows)")
-    if val is not None:
-        val = model.check_input(val, 'val')
-    epochs = check_positive_int(epochs, 'epochs')
+def _check_fit_args(
+    seed, epochs, batch_size, lr, iw_samples, eval_samples, val_fraction, num_threads
+) -> tuple:
+    seed = check_positive_int(seed, 'seed', allow_zero=True)
+    if epochs is not None:
+        epochs = check_positive_int(epochs, 'epochs')
     batch_size = check_positive_int(batch_size, 'batch_size')
-    eval_every = check_positive_int(eval_every, 'eval_every')
     lr = _check_lr(lr)
-    device = train.device
-    generator = check_generator(generator, device=device, of="'train'")
-    val_seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history, best, best_epoch, best_state = [], math.inf, -1, None
-    bar = tqdm(
-        range(1, epochs + 1), desc='DenseVAE', unit='epoch', disable=not progress
-    )
-    for epoch in bar:
-        model.train()
-        perm = torch.randperm(train.size(0), generator=generator, device=device)
-        total = torch.zeros((), device=device)
-        for start in range(0, train.size(0), batch_size):
-            xb = train[perm[start : start + batch_size]]
-            loss = model.loss(xb, generator=generator, validate_args=False).nelbo
-            optimizer.zero_grad()
-            loss.mean().backward()
-            optimizer.step()
-            total += loss.detach().sum()
-        row = dict(epoch=epoch, train_nelbo=float(total) / train.size(0))
-        if val is not None and (epoch % eval_every == 0 or epoch == epochs):
-            gen = _eval_generator(device, val_seed)
-            row['val_nelbo'] = evaluate_dense_vae(
-                model, val, num_samples=eval_samples, generator=gen
-            )['nelbo']
-            if row['val_nelbo'] < best:
-                best, best_epoch = row['val_nelbo'], epoch
-                best_state = copy.deepcopy(model.state_dict())
-        history.append(row)
-        bar.set_postfix({k: f'{v:.3f}' for k, v in row.items() if k != 'epoch'})
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    iw_samples = check_positive_int(iw_samples, 'iw_samples', allow_zero=True)
+    eval_samples = check_positive_int(eval_samples, 'eval_samples')
+    if not 0.0 <= val_fraction < 1.0:
+        raise ValueError(f"'val_fraction' must be in [0, 1) (got {val_fraction})")
+    if num_threads is not None:
+        num_threads = check_positive_int(num_threads, 'num_threads')
+    return seed, epochs, batch_size, lr, iw_samples, eval_samples, num_threads
+
+
+def _resolve_data(dataset, root, likelihood, hidden_channels, latent_channels, epochs):
+    r"""The data, its name, likelihood, layer sizes and epochs (defaults filled)."""
+    if isinstance(dataset, VAEData):
+        data = dataset
+        spec = data.name
     else:
-        best_epoch = epochs
-    model.eval()
-    return dict(
-        history=history,
-        best_epoch=best_epoch,
-        val_nelbo=None if best_state is None else best,
-    )
+        data = load_vae_dataset(dataset, root=root, likelihood=likelihood)
+        spec = dataset
+    likelihood = likelihood or data.likelihood
+    key = 'table' if data.image_shape is None else data.name
+    defaults = DATASET_DEFAULTS.get(key, DATASET_DEFAULTS['table'])
+    num_features = data.num_features
+    hidden = tuple(hidden_channels or defaults['hidden_channels'])
+    latent = latent_channels or min(defaults['latent_channels'], num_features)
+    epochs = epochs or defaults['epochs']
+    unit = likelihood == 'bernoulli'
+    check_samples(data.train, num_features, unit_interval=unit, name='train')
+    check_samples(data.test, num_features, unit_interval=unit, name='test')
+    return data, spec, likelihood, hidden, latent, epochs
+
+
+def _carve_validation(data: VAEData, val_fraction: float, seed: int, device):
+    r"""Train, validation (or :obj:`None`) and test rows on ``device``."""
+    gen_cpu = torch.Generator().manual_seed(seed)
+    num_val = int(round(val_fraction * data.train.size(0)))
+    num_val = num_val if data.train.size(0) - num_val >= 1 else 0
+    perm = torch.randperm(data.train.size(0), generator=gen_cpu)
+    train = data.train[perm[num_val:]].to(device)
+    val = data.train[perm[:num_val]].to(device) if num_val else None
+    return train, val, data.test.to(device), num_val
+
+
+def _train_and_test(
+    model,
+    train,
+    val,
+    test,
+    *,
+    device,
+    epochs,
+    batch_size,
+    lr,
+    seed,
+    eval_samples,
+    iw_samples,
+    num_threads,
+    progress,
+) -> tuple:
+    r"""Train, then score the test rows; the result, test metrics and train time."""
+    start = time.perf_counter()
+    gen = torch.Generator(device=device).manual_seed(seed)
+    threads = torch.get_num_threads()
+    if num_threads is not None and device.type == 'cpu':
+        torch.set_num_threads(num_threads)
+    try:
+        result = train_dense_vae(
+            model, train, val, epochs=epochs, batch_size=batch_size, lr=lr,
+            generator=gen, progress=progress,
+        )  # fmt: skip
+        train_s = time.perf_counter() - start
+        test_terms = evaluate_dense_vae(
+            model, test, num_samples=eval_samples, generator=_eval_generator(device, seed + 1)
+        )  # fmt: skip
+        metrics = dict(
+            test_nelbo=test_terms['nelbo'],
+            test_recon=test_terms['recon'],
+            test_kl=test_terms['kl'],
+        )
+        if iw_samples > 0:
+            metrics['test_iw_ll'] = iw_log_likelihood(
+                model, test, iw_samples, generator=_eval_generator(device, seed + 2)
+            )
+    finally:
+        torch.set_num_threads(threads)
+    return result, metrics, train_s
+
+
+def _save_outputs(
+    model, test, data, config, plots_dir, save_path, device, seed
+) -> dict:
+    r"""Write the PNG grids and the checkpoint asked for; their paths."""
+    files: dict[str, Any] = {}
+    if plots_dir:
+        gen = _eval_generator(device, seed + 3)
+        files['plots'] = save_vae_plots(model, test, data.image_shape, plots_dir, gen)
+    if save_path:
+        extra = dict(image_shape=data.image_shape and list(data.image_shape))
+        if data.mean is not None:
+            extra.update(feature_mean=data.mean.tolist(), feature_std=data.std.tolist())
+        files['checkpoint'] = save_dense_vae(model, save_path, {**config, **extra})
+    return files
 
 
 def fit_dense_vae(
@@ -195,73 +217,33 @@ def fit_dense_vae(
         ``test_iw_ll``, plus ``config``, ``timings``, ``history`` and ``files``.
     """
     start = time.perf_counter()
-    seed = check_positive_int(seed, 'seed', allow_zero=True)
-    if epochs is not None:
-        epochs = check_positive_int(epochs, 'epochs')
-    batch_size = check_positive_int(batch_size, 'batch_size')
-    lr = _check_lr(lr)
-    iw_samples = check_positive_int(iw_samples, 'iw_samples', allow_zero=True)
-    eval_samples = check_positive_int(eval_samples, 'eval_samples')
-    if not 0.0 <= val_fraction < 1.0:
-        raise ValueError(f"'val_fraction' must be in [0, 1) (got {val_fraction})")
-    if num_threads is not None:
-        num_threads = check_positive_int(num_threads, 'num_threads')
+    checked = _check_fit_args(
+        seed,
+        epochs,
+        batch_size,
+        lr,
+        iw_samples,
+        eval_samples,
+        val_fraction,
+        num_threads,
+    )
+    seed, epochs, batch_size, lr, iw_samples, eval_samples, num_threads = checked
     device = torch.device(device)
-    if isinstance(dataset, VAEData):
-        data = dataset
-        spec = data.name
-    else:
-        data = load_vae_dataset(dataset, root=root, likelihood=likelihood)
-        spec = dataset
-    likelihood = likelihood or data.likelihood
-    key = 'table' if data.image_shape is None else data.name
-    defaults = DATASET_DEFAULTS.get(key, DATASET_DEFAULTS['table'])
-    num_features = data.num_features
-    hidden = tuple(hidden_channels or defaults['hidden_channels'])
-    latent = latent_channels or min(defaults['latent_channels'], num_features)
-    epochs = epochs or defaults['epochs']
-    unit = likelihood == 'bernoulli'
-    check_samples(data.train, num_features, unit_interval=unit, name='train')
-    check_samples(data.test, num_features, unit_interval=unit, name='test')
-
-    gen_cpu = torch.Generator().manual_seed(seed)
-    num_val = int(round(val_fraction * data.train.size(0)))
-    num_val = num_val if data.train.size(0) - num_val >= 1 else 0
-    perm = torch.randperm(data.train.size(0), generator=gen_cpu)
-    train = data.train[perm[num_val:]].to(device)
-    val = data.train[perm[:num_val]].to(device) if num_val else None
-    test = data.test.to(device)
+    data, spec, likelihood, hidden, latent, epochs = _resolve_data(
+        dataset, root, likelihood, hidden_channels, latent_channels, epochs
+    )
+    train, val, test, num_val = _carve_validation(data, val_fraction, seed, device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = DenseVAE(num_features, hidden, latent, likelihood).to(device)
+        model = DenseVAE(data.num_features, hidden, latent, likelihood).to(device)
     load_s = time.perf_counter() - start
 
-    gen = torch.Generator(device=device).manual_seed(seed)
-    threads = torch.get_num_threads()
-    if num_threads is not None and device.type == 'cpu':
-        torch.set_num_threads(num_threads)
-    try:
-        result = train_dense_vae(
-            model, train, val, epochs=epochs, batch_size=batch_size, lr=lr,
-            generator=gen, progress=progress,
-        )  # fmt: skip
-        train_s = time.perf_counter() - start - load_s
-        test_terms = evaluate_dense_vae(
-            model, test, num_samples=eval_samples, generator=_eval_generator(device, seed + 1)
-        )  # fmt: skip
-        summary: dict[str, Any] = dict(
-            model='vae',
-            dataset=spec,
-            test_nelbo=test_terms['nelbo'],
-            test_recon=test_terms['recon'],
-            test_kl=test_terms['kl'],
-        )
-        if iw_samples > 0:
-            summary['test_iw_ll'] = iw_log_likelihood(
-                model, test, iw_samples, generator=_eval_generator(device, seed + 2)
-            )
-    finally:
-        torch.set_num_threads(threads)
+    result, metrics, train_s = _train_and_test(
+        model, train, val, test, device=device, epochs=epochs, batch_size=batch_size,
+        lr=lr, seed=seed, eval_samples=eval_samples, iw_samples=iw_samples,
+        num_threads=num_threads, progress=progress,
+    )  # fmt: skip
+    summary: dict[str, Any] = dict(model='vae', dataset=spec, **metrics)
     eval_s = time.perf_counter() - start - load_s - train_s
     config = dict(
         dataset=spec, root=root, seed=seed, epochs=epochs, batch_size=batch_size,
@@ -278,16 +260,7 @@ def fit_dense_vae(
         num_test=test.size(0),
         config=config,
     )
-    files: dict[str, Any] = {}
-    if plots_dir:
-        files['plots'] = save_vae_plots(
-            model, test, data.image_shape, plots_dir, _eval_generator(device, seed + 3)
-        )
-    if save_path:
-        extra = dict(image_shape=data.image_shape and list(data.image_shape))
-        if data.mean is not None:
-            extra.update(feature_mean=data.mean.tolist(), feature_std=data.std.tolist())
-        files['checkpoint'] = save_dense_vae(model, save_path, {**config, **extra})
+    files = _save_outputs(model, test, data, config, plots_dir, save_path, device, seed)
     total_s = time.perf_counter() - start
     summary['timings'] = dict(
         load_s=load_s, train_s=train_s, epoch_s=train_s / epochs, eval_s=eval_s,

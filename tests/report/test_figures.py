@@ -15,7 +15,7 @@ from gvae_ext.report import (
     roc_curve_points,
     save_all_plots,
 )
-from gvae_ext.report.figures import _project
+from gvae_ext.report.latent import _project
 from tests.conftest import DEVICES
 
 needs_mpl = pytest.mark.skipif(

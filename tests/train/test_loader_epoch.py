@@ -11,8 +11,8 @@ from gvae_ext.nn import GAE, VGAE
 from gvae_ext.nn.encoders import GCNEncoder, VariationalGCNEncoder
 from gvae_ext.sampling import link_neighbor_loader, pyg_sampling_available
 from gvae_ext.train.config import FitConfig
+from gvae_ext.train.loader import loader_epoch
 from gvae_ext.train.loop import fit
-from gvae_ext.train.minibatch import loader_epoch
 
 needs_pyg = pytest.mark.skipif(
     not pyg_sampling_available(), reason="PyG's sampler needs pyg-lib or torch-sparse"

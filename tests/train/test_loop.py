@@ -7,7 +7,7 @@ from torch_geometric.data import Data
 from gvae_ext.datasets import load_cora
 from gvae_ext.nn import GAE
 from gvae_ext.train import FitConfig, fit
-from gvae_ext.train.minibatch import _is_edge, loader_epoch
+from gvae_ext.train.loader import _is_edge, loader_epoch
 
 
 def _dense_graph(n: int, p: float, seed: int) -> Data:
