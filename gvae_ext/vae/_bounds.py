@@ -4,7 +4,7 @@ r"""The objectives of :class:`~gvae_ext.vae.model.DenseVAE` (private).
 negative ELBO, the importance-weighted bound on :math:`\log p(\mathbf{x})` and
 the anomaly score. It is a mixin: it owns no parameters and relies on the
 host's ``likelihood``, ``in_channels``, ``decoder``, ``decoder_logstd``,
-``_mu``/``_logstd`` and its ``check_input``, ``encode_params``, ``encode`` and
+``mu``/``logstd`` and its ``check_input``, ``encode_params``, ``encode`` and
 ``decode`` methods.
 """
 
@@ -45,8 +45,8 @@ class DenseVAEObjectives:
     in_channels: int
     decoder: nn.Module
     decoder_logstd: Tensor
-    _mu: Optional[Tensor]
-    _logstd: Optional[Tensor]
+    mu: Optional[Tensor]
+    logstd: Optional[Tensor]
 
     def _nll(self, x: Tensor, out: Tensor) -> Tensor:
         if self.likelihood == 'bernoulli':
@@ -103,8 +103,8 @@ class DenseVAEObjectives:
         Without arguments it uses the values stored by the last :meth:`encode`.
         ``reduction`` as in :func:`~gvae_ext.variational.kl_normal`.
         """
-        mu = self._mu if mu is None else mu
-        logstd = self._logstd if logstd is None else logstd
+        mu = self.mu if mu is None else mu
+        logstd = self.logstd if logstd is None else logstd
         if mu is None or logstd is None:
             raise ValueError(
                 "'mu' and 'logstd' must be passed or 'encode' called first (got None)"
@@ -132,7 +132,26 @@ class DenseVAEObjectives:
         kl = kl_normal(mu, logstd, reduction='none')
         return ELBOTerms(recon + kl, recon, kl)
 
-    elbo = loss
+    def elbo(
+        self,
+        x: Tensor,
+        *,
+        num_samples: int = 1,
+        generator: Optional[torch.Generator] = None,
+    ) -> Tensor:
+        r"""The evidence lower bound per sample (the negative of :meth:`loss`'s ``nelbo``).
+
+        Args:
+            x (torch.Tensor): The samples, :obj:`[N, in_channels]`.
+            num_samples (int, optional): Latent draws averaged in the
+                reconstruction term. (default: :obj:`1`)
+            generator (torch.Generator, optional): Drives the draws.
+
+        Returns:
+            torch.Tensor: :obj:`[N]`, :math:`\mathbb{E}_q[\log p(x|z)] -
+            \mathrm{KL}(q(z|x) \| p(z))`, at most :math:`\log p(x)`.
+        """
+        return -self.loss(x, num_samples=num_samples, generator=generator).nelbo
 
     def log_likelihood(
         self,

@@ -67,7 +67,10 @@ def read_dense_vae(path, map_location='cpu') -> tuple[DenseVAE, dict[str, Any]]:
     """
 
     def build(payload: dict) -> tuple[DenseVAE, dict[str, Any]]:
-        model = DenseVAE(**payload['hparams'])
+        hparams = dict(payload['hparams'])
+        if 'latent_channels' in hparams:  # written by gvae_ext 0.1
+            hparams['out_channels'] = hparams.pop('latent_channels')
+        model = DenseVAE(**hparams)
         model.load_state_dict(payload['state_dict'])
         return model, dict(payload['config'])
 

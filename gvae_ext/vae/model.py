@@ -65,7 +65,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         in_channels (int, optional): Features per sample. (default: :obj:`784`)
         hidden_channels (int or Sequence[int], optional): Encoder hidden sizes;
             the decoder uses them in reverse. (default: :obj:`(128, 32)`)
-        latent_channels (int, optional): Latent size. (default: :obj:`20`)
+        out_channels (int, optional): Latent size. (default: :obj:`20`)
         likelihood (str, optional): ``'bernoulli'`` or ``'gaussian'`` (see the
             module docstring). (default: :obj:`'bernoulli'`)
         gaussian_logstd (float, optional): Fixed decoder :math:`\log\sigma` for
@@ -79,7 +79,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         self,
         in_channels: int = 784,
         hidden_channels: Union[int, Sequence[int]] = (128, 32),
-        latent_channels: int = 20,
+        out_channels: int = 20,
         likelihood: str = 'bernoulli',
         gaussian_logstd: Optional[float] = None,
         dropout: float = 0.0,
@@ -96,7 +96,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         self.hidden_channels = tuple(
             check_positive_int(h, 'hidden_channels') for h in hidden_channels
         )
-        self.latent_channels = check_positive_int(latent_channels, 'latent_channels')
+        self.out_channels = check_positive_int(out_channels, 'out_channels')
         if likelihood not in LIKELIHOODS:
             raise ValueError(
                 f"'likelihood' must be one of {LIKELIHOODS} (got {likelihood!r})"
@@ -112,16 +112,16 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
 
         sizes = (self.in_channels, *self.hidden_channels)
         self.encoder = _mlp(sizes, self.dropout, act_last=True)
-        self.mu_head = nn.Linear(sizes[-1], self.latent_channels)
-        self.logstd_head = nn.Linear(sizes[-1], self.latent_channels)
-        self.decoder = _mlp((self.latent_channels, *sizes[::-1]), self.dropout, False)
+        self.mu_head = nn.Linear(sizes[-1], self.out_channels)
+        self.logstd_head = nn.Linear(sizes[-1], self.out_channels)
+        self.decoder = _mlp((self.out_channels, *sizes[::-1]), self.dropout, False)
         if likelihood == 'gaussian' and gaussian_logstd is None:
             self.decoder_logstd = nn.Parameter(torch.zeros(self.in_channels))
         else:
             value = float(gaussian_logstd or 0.0)
             self.register_buffer('decoder_logstd', torch.full((in_channels,), value))
-        self._mu: Optional[Tensor] = None
-        self._logstd: Optional[Tensor] = None
+        self.mu: Optional[Tensor] = None
+        self.logstd: Optional[Tensor] = None
 
     def reset_parameters(self) -> None:
         r"""Re-initialise every layer (and a learned decoder scale to 0)."""
@@ -138,7 +138,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         return dict(
             in_channels=self.in_channels,
             hidden_channels=list(self.hidden_channels),
-            latent_channels=self.latent_channels,
+            out_channels=self.out_channels,
             likelihood=self.likelihood,
             gaussian_logstd=self.gaussian_logstd,
             dropout=self.dropout,
@@ -189,12 +189,12 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
     reparameterize = reparametrize
 
     def encode(self, x: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
-        r"""Encode ``x`` ``[N, in_channels]`` to ``z`` ``[N, latent_channels]``.
+        r"""Encode ``x`` ``[N, in_channels]`` to ``z`` ``[N, out_channels]``.
 
         Storing ``mu``/``logstd`` for :meth:`kl_loss`.
         """
-        self._mu, self._logstd = self.encode_params(x)
-        return self.reparametrize(self._mu, self._logstd, generator)
+        self.mu, self.logstd = self.encode_params(x)
+        return self.reparametrize(self.mu, self.logstd, generator)
 
     def forward(self, x: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
         r"""Same as :meth:`encode`."""
@@ -203,9 +203,9 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
     def decode(self, z: Tensor) -> Tensor:
         r"""Decoder output for ``z``: logits (Bernoulli) or the mean (Gaussian)."""
         check_tensor(z, 'z')
-        if z.dim() != 2 or z.size(1) != self.latent_channels:
+        if z.dim() != 2 or z.size(1) != self.out_channels:
             raise ValueError(
-                f"'z' must have shape [N, {self.latent_channels}] (got {tuple(z.shape)})"
+                f"'z' must have shape [N, {self.out_channels}] (got {tuple(z.shape)})"
             )
         return self.decoder(z)
 
@@ -230,7 +230,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         num_samples = check_positive_int(num_samples, 'num_samples')
         generator = check_generator(generator)
         weight = self.mu_head.weight
-        shape = (num_samples, self.latent_channels)
+        shape = (num_samples, self.out_channels)
         z = torch.randn(
             shape, generator=generator, device=weight.device, dtype=weight.dtype
         )
@@ -250,7 +250,7 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
         hidden = ', '.join(str(h) for h in self.hidden_channels)
         return (
             f'{self.__class__.__name__}({self.in_channels}, hidden=[{hidden}], '
-            f'latent={self.latent_channels}, likelihood={self.likelihood!r})'
+            f'out_channels={self.out_channels}, likelihood={self.likelihood!r})'
         )
 
 

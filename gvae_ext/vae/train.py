@@ -35,9 +35,9 @@ from gvae_ext.vae.images import save_vae_plots
 from gvae_ext.vae.model import DenseVAE
 
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
-    'digits': dict(hidden_channels=(256, 128), latent_channels=20, epochs=500),
-    'mnist': dict(hidden_channels=(128, 32), latent_channels=20, epochs=20),
-    'table': dict(hidden_channels=(128, 32), latent_channels=20, epochs=200),
+    'digits': dict(hidden_channels=(256, 128), out_channels=20, epochs=500),
+    'mnist': dict(hidden_channels=(128, 32), out_channels=20, epochs=20),
+    'table': dict(hidden_channels=(128, 32), out_channels=20, epochs=200),
 }
 
 
@@ -58,7 +58,7 @@ def _check_fit_args(
     return seed, epochs, batch_size, lr, iw_samples, eval_samples, num_threads
 
 
-def _resolve_data(dataset, root, likelihood, hidden_channels, latent_channels, epochs):
+def _resolve_data(dataset, root, likelihood, hidden_channels, out_channels, epochs):
     r"""The data, its name, likelihood, layer sizes and epochs (defaults filled)."""
     if isinstance(dataset, VAEData):
         data = dataset
@@ -71,7 +71,7 @@ def _resolve_data(dataset, root, likelihood, hidden_channels, latent_channels, e
     defaults = DATASET_DEFAULTS.get(key, DATASET_DEFAULTS['table'])
     num_features = data.num_features
     hidden = tuple(hidden_channels or defaults['hidden_channels'])
-    latent = latent_channels or min(defaults['latent_channels'], num_features)
+    latent = out_channels or min(defaults['out_channels'], num_features)
     epochs = epochs or defaults['epochs']
     unit = likelihood == 'bernoulli'
     check_samples(data.train, num_features, unit_interval=unit, name='train')
@@ -162,7 +162,7 @@ def fit_dense_vae(
     device: Union[str, torch.device] = 'cpu',
     likelihood: Optional[str] = None,
     hidden_channels: Optional[Sequence[int]] = None,
-    latent_channels: Optional[int] = None,
+    out_channels: Optional[int] = None,
     iw_samples: int = 0,
     json_path: Optional[str] = None,
     plots_dir: Optional[str] = None,
@@ -186,7 +186,7 @@ def fit_dense_vae(
             entry of :data:`DATASET_DEFAULTS`)
         hidden_channels (Sequence[int], optional): The hidden layer sizes.
             (default: the dataset's entry of :data:`DATASET_DEFAULTS`)
-        latent_channels (int, optional): The latent size. (default: the
+        out_channels (int, optional): The latent size. (default: the
             dataset's entry of :data:`DATASET_DEFAULTS`)
         batch_size (int, optional): Mini-batch size. (default: :obj:`128`)
         lr (float, optional): Adam learning rate. (default: :obj:`1e-3`)
@@ -230,7 +230,7 @@ def fit_dense_vae(
     seed, epochs, batch_size, lr, iw_samples, eval_samples, num_threads = checked
     device = torch.device(device)
     data, spec, likelihood, hidden, latent, epochs = _resolve_data(
-        dataset, root, likelihood, hidden_channels, latent_channels, epochs
+        dataset, root, likelihood, hidden_channels, out_channels, epochs
     )
     train, val, test, num_val = _carve_validation(data, val_fraction, seed, device)
     with torch.random.fork_rng(devices=[]):
@@ -248,7 +248,7 @@ def fit_dense_vae(
     config = dict(
         dataset=spec, root=root, seed=seed, epochs=epochs, batch_size=batch_size,
         lr=lr, optimizer='adam', device=str(device), likelihood=likelihood,
-        hidden_channels=list(hidden), latent_channels=latent, iw_samples=iw_samples,
+        hidden_channels=list(hidden), out_channels=latent, iw_samples=iw_samples,
         val_fraction=val_fraction, selection='best_val' if num_val else 'last',
         eval_samples=eval_samples, split_seed=SPLIT_SEED, num_threads=num_threads,
     )  # fmt: skip

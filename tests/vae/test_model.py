@@ -35,7 +35,8 @@ def _data(n=6, f=8, seed=0):
 def test_dense_vae_repr_and_hparams():
     model = DenseVAE(64, (32, 16), 4)
     assert (
-        str(model) == "DenseVAE(64, hidden=[32, 16], latent=4, likelihood='bernoulli')"
+        str(model)
+        == "DenseVAE(64, hidden=[32, 16], out_channels=4, likelihood='bernoulli')"
     )
     clone = DenseVAE(**model.hparams)
     assert str(clone) == str(model)
@@ -78,7 +79,7 @@ def test_dense_vae_encode_samples_in_train_and_returns_mu_in_eval():
     model = DenseVAE(8, 4, 2)
     x = _data()
     z_train = model.encode(x, torch.Generator().manual_seed(0))
-    assert not torch.allclose(z_train, model._mu)
+    assert not torch.allclose(z_train, model.mu)
     model.eval()
     z_eval = model.encode(x)
     mu, _ = model.encode_params(x)
@@ -103,7 +104,7 @@ def test_dense_vae_kl_loss_stored_and_explicit():
 
 def test_dense_vae_zero_model_bernoulli_exact():
     # q = prior => KL 0; logits 0 => BCE = log 2 per feature for any target.
-    model = _zero_model(in_channels=8, hidden_channels=(4,), latent_channels=2)
+    model = _zero_model(in_channels=8, hidden_channels=(4,), out_channels=2)
     x = _data()
     terms = model.loss(x, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(terms.kl, torch.zeros(6))
@@ -117,18 +118,20 @@ def test_dense_vae_zero_model_bernoulli_exact():
 
 def test_dense_vae_zero_model_gaussian_exact():
     model = _zero_model(
-        in_channels=3, hidden_channels=(4,), latent_channels=2, likelihood='gaussian'
+        in_channels=3, hidden_channels=(4,), out_channels=2, likelihood='gaussian'
     )
     x = torch.tensor([[0.0, 1.0, -2.0]])
     expected = 0.5 * (3 * math.log(2 * math.pi) + 0.0 + 1.0 + 4.0)
-    terms = model.elbo(x)
+    terms = model.loss(x)
     assert terms.recon.item() == pytest.approx(expected, rel=1e-6)
     assert terms.kl.item() == pytest.approx(0.0, abs=1e-7)
+    # elbo is the bound itself: minus the negative ELBO that loss returns
+    assert model.elbo(x).item() == pytest.approx(-expected, rel=1e-6)
     # Fixed decoder scale sigma = e: each squared error divided by e^2, +2 per dim.
     fixed = _zero_model(
         in_channels=3,
         hidden_channels=(4,),
-        latent_channels=2,
+        out_channels=2,
         likelihood='gaussian',
         gaussian_logstd=1.0,
     )
@@ -274,7 +277,7 @@ def test_dense_vae_gaussian_accepts_any_finite_values():
         (dict(in_channels=0), "'in_channels' must be a positive integer"),
         (dict(hidden_channels=(4, 0)), "'hidden_channels' must be a positive"),
         (dict(hidden_channels='16'), "'hidden_channels' must be an int or a sequence"),
-        (dict(latent_channels=-2), "'latent_channels' must be a positive"),
+        (dict(out_channels=-2), "'out_channels' must be a positive"),
         (dict(likelihood='poisson'), "'likelihood' must be one of"),
         (dict(gaussian_logstd=float('nan')), "'gaussian_logstd' must be a finite"),
         (dict(dropout=1.0), r"'dropout' must be in \[0, 1\)"),
@@ -306,3 +309,18 @@ def test_dense_vae_bad_arguments():
         model.sample(2, generator=0)
     with pytest.raises(TypeError, match="'x' must be a torch.Tensor"):
         model.loss([[0.0] * 4])
+
+
+def test_dense_vae_reads_a_01_checkpoint_with_latent_channels(tmp_path):
+    from gvae_ext.vae import read_dense_vae, save_dense_vae
+
+    model = DenseVAE(6, hidden_channels=(5,), out_channels=3)
+    path = tmp_path / 'old.pt'
+    save_dense_vae(model, path)
+    payload = torch.load(path, weights_only=True)
+    payload['hparams']['latent_channels'] = payload['hparams'].pop('out_channels')
+    torch.save(payload, path)
+    restored, _ = read_dense_vae(path)
+    assert restored.out_channels == 3
+    x = torch.rand(4, 6)
+    assert torch.equal(restored.reconstruct(x), model.eval().reconstruct(x))

@@ -14,7 +14,7 @@ from gvae_ext.vae.score import anomaly_scores, score_dense_vae
 from gvae_ext.vae.train import fit_dense_vae, train_dense_vae
 from tests.conftest import DEVICES
 
-SMALL = dict(epochs=3, hidden_channels=(16,), latent_channels=4, progress=False)
+SMALL = dict(epochs=3, hidden_channels=(16,), out_channels=4, progress=False)
 
 
 def _png_size(path):
@@ -43,7 +43,7 @@ def test_fit_dense_vae_digits_summary(tmp_path):
     assert summary['num_train'] + summary['num_val'] == 1438
     assert summary['num_test'] == 359
     config = summary['config']
-    assert config['hidden_channels'] == [16] and config['latent_channels'] == 4
+    assert config['hidden_channels'] == [16] and config['out_channels'] == 4
     assert config['likelihood'] == 'bernoulli' and config['selection'] == 'best_val'
     assert set(summary['timings']) >= {'train_s', 'eval_s', 'total_s'}
     assert [row['epoch'] for row in summary['history']] == [1, 2, 3]
@@ -99,7 +99,7 @@ def test_fit_dense_vae_table_and_score(tmp_path, device):
         progress=False,
     )
     assert summary['config']['likelihood'] == 'gaussian'
-    assert summary['config']['latent_channels'] == 3
+    assert summary['config']['out_channels'] == 3
     assert summary['files']['plots'] == []
     model, config = read_dense_vae(ck, map_location=device)
     data = load_table(tmp_path / 't.npy')
