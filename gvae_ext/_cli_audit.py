@@ -5,8 +5,9 @@ Three sources of a split:
 * ``--split gvae`` (default): :func:`gvae_ext.split_edges` of ``--dataset``
   with ``--seed``;
 * ``--split pyg``: PyG's ``RandomLinkSplit(num_val=0.05, num_test=0.1,
-  is_undirected=True, split_labels=True)`` of ``--dataset`` (torch seeded
-  with ``--seed`` inside a forked RNG), to check PyG's own output;
+  is_undirected=True, split_labels=True)`` of ``--dataset`` (torch's and
+  Python's RNGs seeded with ``--seed`` and restored afterwards), to check
+  PyG's own output;
 * ``--files DIR``: edge-list files (one pair ``u v`` per line) named
   ``train.txt`` (message-passing edges), ``train_neg.txt``, ``val_pos.txt``,
   ``val_neg.txt``, ``test_pos.txt``, ``test_neg.txt`` (any subset), and
@@ -18,6 +19,7 @@ status is 1 when anything leaks, else 0 (2 for bad input).
 
 import argparse
 import os
+import random
 
 import torch
 
@@ -100,9 +102,17 @@ def _pyg_split(data, seed: int):
     transform = T.RandomLinkSplit(
         num_val=0.05, num_test=0.1, is_undirected=True, split_labels=True
     )
-    with torch.random.fork_rng():
-        torch.random.manual_seed(seed)
-        return transform(Data(edge_index=data.edge_index, num_nodes=data.num_nodes))
+    # PyG draws its negatives with Python's `random` as well as torch's RNG:
+    # both are seeded for the split and restored afterwards.
+    state = random.getstate()
+    try:
+        random.seed(seed)
+        with torch.random.fork_rng():
+            torch.random.manual_seed(seed)
+            graph = Data(edge_index=data.edge_index, num_nodes=data.num_nodes)
+            return transform(graph)
+    finally:
+        random.setstate(state)
 
 
 def audit_report(args: argparse.Namespace):
