@@ -70,6 +70,12 @@ def _cmd_bench(args) -> int:
         if DEFAULT_PRESET != 'paper':
             rows += [f'gae@{DEFAULT_PRESET}', f'vgae@{DEFAULT_PRESET}']
     datasets = [d.strip() for d in args.datasets.split(',') if d.strip()]
+    for flag, names, text in (
+        ('--datasets', datasets, args.datasets),
+        ('--models', rows, args.models),
+    ):
+        if not names:
+            raise ValueError(f"'{flag}' must name at least one entry (got {text!r})")
     seeds = bench.parse_seeds(args.seeds)
     for row in rows:
         bench.parse_row(row)  # a bad row fails before the grid starts

@@ -152,3 +152,14 @@ def test_empty_grid_raises_before_touching_results(tmp_path, monkeypatch, name):
         bench.write_reports([], str(tmp_path))
     assert calls == [] and (tmp_path / 'results.csv').read_text() == 'old'
     assert not (tmp_path / 'runs').exists()
+
+
+@pytest.mark.parametrize('flag', ['--datasets', '--models'])
+def test_cli_empty_grid_names_the_flag(tmp_path, capsys, flag):
+    from gvae_ext.cli import main
+
+    (tmp_path / 'results.csv').write_text('old')
+    assert main(['bench', flag, ',', '--out', str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"'{flag}' must name at least one entry (got ',')" in err
+    assert (tmp_path / 'results.csv').read_text() == 'old'
