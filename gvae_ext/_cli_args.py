@@ -105,6 +105,12 @@ def _add_model_knobs(p: argparse.ArgumentParser, pre: str) -> None:
         '--weight-decay', type=float, default=None, help=f'Adam weight decay {pre}'
     )
     p.add_argument(
+        '--hard-negatives',
+        type=float,
+        default=None,
+        help=f'share of training negatives drawn as two-hop non-edges {pre}',
+    )
+    p.add_argument(
         '--degree-weight',
         type=float,
         default=None,

@@ -31,6 +31,7 @@ GRAPH_ONLY = [
         'edge_mask', 'objective', 'selection', 'fastgae_nodes', 'fastgae_alpha',
         'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
         'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
+        'hard_negatives',
     )
 ]  # fmt: skip
 
@@ -84,6 +85,7 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         recon=args.recon,
         weight_decay=args.weight_decay,
         degree_weight=args.degree_weight,
+        hard_negatives=args.hard_negatives,
         fastgae_nodes=args.fastgae_nodes,
         fastgae_alpha=args.fastgae_alpha,
         device=args.device,

@@ -97,6 +97,14 @@ def check_numbers(config) -> None:
         value = getattr(config, name)
         if not (_is_number(value) and 0.0 <= value < 1.0):
             raise ValueError(f"'{name}' must be in [0, 1) (got {value!r})")
+    hard = config.hard_negatives
+    if not (_is_number(hard) and 0.0 <= hard <= 1.0):
+        raise ValueError(f"'hard_negatives' must be in [0, 1] (got {hard!r})")
+    if hard and (config.objective != 'sampled' or config.batch_size):
+        raise ValueError(
+            "'hard_negatives' > 0 needs the full-batch 'sampled' objective "
+            f'(got objective={config.objective!r}, batch_size={config.batch_size})'
+        )
     for name in ('weight_decay', 'degree_weight'):
         value = getattr(config, name)
         if not (_is_number(value) and math.isfinite(value) and value >= 0):

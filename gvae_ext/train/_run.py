@@ -25,6 +25,7 @@ from gvae_ext.nn import (
     MLPEncoder,
     VariationalGCNEncoder,
 )
+from gvae_ext.train._hard import TwoHopNegatives
 from gvae_ext.train._masking import EdgeMasker
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.minibatch import MiniBatchTrainer
@@ -82,7 +83,9 @@ def _degree_head(config: FitConfig) -> Optional[torch.nn.Module]:
     )
 
 
-def _objective(model, config, z, train_edges, target, weight, neg_gen) -> Tensor:
+def _objective(
+    model, config, z, train_edges, target, weight, neg_gen, hard=None
+) -> Tensor:
     if config.objective != 'sampled':
         # Kipf's weighted BCE over the full adjacency ('dense') or over the
         # subgraph of a degree-biased node sample ('fastgae') (+ KL/N); both
@@ -94,6 +97,8 @@ def _objective(model, config, z, train_edges, target, weight, neg_gen) -> Tensor
     neg = fast_negative_sampling(
         train_edges, z.size(0), target.size(1), generator=neg_gen
     )
+    if hard is not None:  # a share of two-hop non-edges (never training edges)
+        neg = hard(target, neg, config.hard_negatives, neg_gen)
     loss = weight * model.recon_loss(z, target, neg)
     if config.variational:
         loss = loss + model.kl_loss() / z.size(0)
@@ -208,6 +213,9 @@ class _Run:
                 self.train_pairs,
                 world_size=replica.world_size,
             )
+        self.hard = None
+        if config.hard_negatives > 0:
+            self.hard = TwoHopNegatives(self.train_edges, self.num_nodes)
         self.masker = None
         if config.edge_mask > 0:
             self.masker = EdgeMasker(
@@ -241,7 +249,14 @@ class _Run:
         self.optimizer.zero_grad()
         z = model.encode(self.x, graph)
         loss = _objective(
-            model, config, z, self.train_edges, target, weight, self.neg_gen
+            model,
+            config,
+            z,
+            self.train_edges,
+            target,
+            weight,
+            self.neg_gen,
+            self.hard,
         )
         if self.degree_head is not None:
             predicted = self.degree_head(z).view(-1)

@@ -64,6 +64,9 @@ class FitConfig:
             :obj:`'mlp'` (:class:`~gvae_ext.nn.MLPDecoder`, sampled objective
             only); :obj:`None` takes the preset's.
         weight_decay (float, optional): Adam's L2 penalty.
+        hard_negatives (float, optional): Share of the sampled objective's
+            training negatives replaced by two-hop non-edges
+            (:mod:`gvae_ext.train._hard`); full-batch sampled objective only.
         degree_weight (float, optional): Weight of the degree-regression side
             loss (an MLP head predicts each node's log-degree in the training
             graph from its embedding; training only, not saved).
@@ -111,6 +114,7 @@ class FitConfig:
     decoder: Optional[str] = None
     weight_decay: Optional[float] = None
     degree_weight: Optional[float] = None
+    hard_negatives: Optional[float] = None
     mask_kind: Optional[str] = None
     recon: Optional[str] = None
     num_val: float = 0.05

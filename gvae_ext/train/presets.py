@@ -34,6 +34,7 @@ _PLAIN = dict(
     decoder='inner',
     weight_decay=0.0,
     degree_weight=0.0,
+    hard_negatives=0.0,
     mask_kind='edge',
     recon='all',
 )

@@ -168,3 +168,36 @@ def test_fit_with_every_option_trains_and_is_seeded():
     assert a.metrics == b.metrics
     assert len(a.history['loss']) == 5
     assert a.metrics['val_auc'] == max(a.history['val_auc'])
+
+
+def test_two_hop_negatives_are_two_hop_non_edges():
+    from gvae_ext.train._hard import TwoHopNegatives
+
+    data = _graph()
+    edges = data.edge_index
+    hard = TwoHopNegatives(edges, 40)
+    pos = edges[:, edges[0] < edges[1]]
+    uniform = torch.full_like(pos, -1)  # marks the columns left alone
+    gen = torch.Generator().manual_seed(0)
+    out = hard(pos, uniform, 1.0, gen)
+    train = {tuple(p) for p in edges.t().tolist()}
+    adj = {}
+    for u, v in train:
+        adj.setdefault(u, set()).add(v)
+    replaced = out[:, out[0] >= 0]
+    assert replaced.size(1) > pos.size(1) // 2
+    for u, w in replaced.t().tolist():
+        assert (u, w) not in train and u != w
+        assert any(w in adj.get(x, ()) for x in adj.get(u, ()))  # two hops away
+    assert torch.equal(hard(pos, uniform, 0.0, gen), uniform)
+
+
+def test_fit_with_hard_negatives_trains_and_validates():
+    config = FitConfig.from_preset(
+        model='gae', epochs=3, hidden_channels=8, out_channels=4, hard_negatives=0.5
+    )
+    assert len(fit(_graph(), config).history['loss']) == 3
+    with pytest.raises(ValueError, match="'hard_negatives' must be in"):
+        FitConfig.from_preset(hard_negatives=1.5)
+    with pytest.raises(ValueError, match="'hard_negatives' > 0 needs"):
+        FitConfig.from_preset(hard_negatives=0.5, objective='dense')
