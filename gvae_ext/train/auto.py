@@ -18,7 +18,10 @@ rules, each only to fields the user left at the preset's value (a field in
   ``'paper'`` protocol and 0.1's ``'tuned'`` default -- trained on the same
   split; the one with the best validation AUC is returned. On such graphs a
   fit takes a second or less, so the three cost about as much as one fit of
-  a mid-sized graph, and the test edges are never looked at.
+  a mid-sized graph, and the test edges are never looked at. With fewer than
+  :data:`MIN_VAL_PAIRS` validation pairs a choice would be noise (a handful of
+  pairs decides it), so such a graph trains Kipf & Welling's ``'paper'``
+  protocol, the established choice for tiny graphs.
 
 The result records what was chosen and why (:attr:`FitResult.auto`: the
 rules applied, every candidate's validation AUC / AP and the chosen one).
@@ -29,6 +32,7 @@ from typing import Any, NamedTuple
 
 from torch_geometric.data import Data
 
+from gvae_ext._checks import check_fraction_or_count
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.presets import PRESETS
 
@@ -37,6 +41,7 @@ LARGE_NODES = 100_000
 LARGE_EDGES = 2_000_000
 VARIATIONAL_DROPOUT = 0.2
 CANDIDATES = ('masked', 'paper', 'tuned')
+MIN_VAL_PAIRS = 20
 
 
 class Plan(NamedTuple):
@@ -98,17 +103,26 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     small = num_nodes <= SMALL_NODES and config.batch_size == 0 and world_size == 1
     if not small or config.overrides:
         return Plan([adapted], ['masked'], rules)
+    val_pairs = check_fraction_or_count(config.num_val, 'num_val', total=num_edges // 2)
+    if val_pairs < MIN_VAL_PAIRS:
+        rules.append(
+            f'small graph ({num_nodes} nodes) with {val_pairs} validation pairs, '
+            f'too few to choose by: the paper protocol'
+        )
+        return Plan([_candidate('paper', config)], ['paper'], rules)
     rules.append(
         f'small graph ({num_nodes} nodes): the best validation AUC of '
         f'{", ".join(CANDIDATES)}'
     )
-    configs = [adapted]
-    for name in CANDIDATES[1:]:
-        values = dict(PRESETS[name], model=config.model, seed=config.seed)
-        keep = ('device', 'num_val', 'num_test', 'num_threads', 'max_dense_nodes')
-        values.update({k: getattr(config, k) for k in keep})
-        configs.append(FitConfig.from_preset(name, **values))
+    configs = [adapted] + [_candidate(name, config) for name in CANDIDATES[1:]]
     return Plan(configs, list(CANDIDATES), rules)
+
+
+def _candidate(name: str, config: FitConfig) -> FitConfig:
+    values = dict(PRESETS[name], model=config.model, seed=config.seed)
+    keep = ('device', 'num_val', 'num_test', 'num_threads', 'max_dense_nodes')
+    values.update({k: getattr(config, k) for k in keep})
+    return FitConfig.from_preset(name, **values)
 
 
 __all__ = ['Plan', 'plan', 'CANDIDATES', 'SMALL_NODES', 'LARGE_NODES', 'LARGE_EDGES']

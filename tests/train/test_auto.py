@@ -43,8 +43,19 @@ def test_large_graph_rule_narrows_the_model():
     assert any('large graph' in r for r in result.rules)
 
 
+def test_tiny_validation_split_trains_the_paper_protocol():
+    data = _graph(60)  # about 180 edges: 8 validation pairs
+    chosen = plan(FitConfig(model='gae'), data)
+    assert chosen.names == ['paper'] and chosen.configs[0].preset == 'paper'
+    assert 'too few to choose by' in chosen.rules[-1]
+    result = fit(data, FitConfig(model='gae'))
+    alone = fit(data, FitConfig.from_preset('paper', model='gae'))
+    assert result.metrics == alone.metrics
+    assert result.auto['chosen'] == 'paper'
+
+
 def test_small_graph_selection_picks_the_best_validation_auc():
-    data = _graph(60)
+    data = _graph(200, 0.03)  # about 600 edges: 30 validation pairs
     chosen = plan(FitConfig(model='gae', epochs=3), data)
     # an overridden field turns the selection off (the user's config runs)
     assert len(chosen.configs) == 1
