@@ -36,6 +36,7 @@ Usage::
 import argparse
 import json
 import math
+import random
 import statistics
 import sys
 import time
@@ -135,6 +136,9 @@ def run_pyg_example(data, split, seed: int, variational: bool) -> Dict[str, floa
                 return self.conv2(h, edge_index)
             return self.conv2(h, edge_index), self.conv3(h, edge_index)
 
+    # PyG samples its negatives with Python's `random` too: seed both, restore.
+    state = random.getstate()
+    random.seed(seed)
     with torch.random.fork_rng():
         torch.random.manual_seed(seed)
         encoder = Encoder(x.size(1), 16)
@@ -157,6 +161,7 @@ def run_pyg_example(data, split, seed: int, variational: bool) -> Dict[str, floa
             auc, ap = model.test(
                 z, split.test_pos_edge_index, split.test_neg_edge_index
             )
+    random.setstate(state)
     return {'test_auc': float(auc), 'test_ap': float(ap)}
 
 
