@@ -126,9 +126,10 @@ class HeartCache:
         return self._store[key]
 
 
-def _ogb_metrics(score: Scorer, split, seed: int) -> dict[str, float]:
+def _ogb_metrics(
+    score: Scorer, split, seed: int, pos_score: Tensor, neg_score: Tensor
+) -> dict[str, float]:
     pos = split.test_pos_edge_label_index
-    pos_score, neg_score = score(pos), score(split.test_neg_edge_label_index)
     out = {f'ogb_hits@{k}': float(hits_at_k(pos_score, neg_score, k)) for k in OGB_HITS}
     gen = torch.Generator(device=pos.device).manual_seed(seed)
     tails = torch.randint(
@@ -170,24 +171,27 @@ def evaluate(
         and ``ogb_hits@K``/``ogb_mrr``, as Python floats.
     """
     out: dict[str, float] = {}
+    protocols = check_protocols(protocols)
     with torch.no_grad():
-        for protocol in check_protocols(protocols):
+        # Every protocol ranks the same test positives; random and OGB's
+        # Hits@K share the random test negatives: each is scored once.
+        pos_score = score(split.test_pos_edge_label_index)
+        shared = None
+        if 'random' in protocols or 'ogb' in protocols:
+            shared = score(split.test_neg_edge_label_index)
+        for protocol in protocols:
             if protocol == 'random':
-                auc, ap = link_auc_ap(
-                    score(split.test_pos_edge_label_index),
-                    score(split.test_neg_edge_label_index),
-                )
+                auc, ap = link_auc_ap(pos_score, shared)
                 out.update(test_auc=float(auc), test_ap=float(ap))
             elif protocol == 'heart':
                 cache = heart or HeartCache()
                 neg = cache.negatives(heart_key, split, seed, x)
-                pos_score = score(split.test_pos_edge_label_index)
                 flat = neg.reshape(-1, 2).t()
                 neg_score = score(flat).view(neg.shape[:2])
                 metrics = heart_metrics(pos_score, neg_score, ks=HEART_KS)
                 out.update({f'heart_{k}': float(v) for k, v in metrics.items()})
             else:
-                out.update(_ogb_metrics(score, split, seed))
+                out.update(_ogb_metrics(score, split, seed, pos_score, shared))
     return out
 
 
