@@ -13,7 +13,7 @@ the uniform negative stays. Negatives are thus never training edges.
 import torch
 from torch import Tensor
 
-from gvae_ext.sparse import crow_indices
+from gvae_ext.train._masking import csr_by_row, random_entry
 
 
 class TwoHopNegatives:
@@ -26,18 +26,13 @@ class TwoHopNegatives:
     """
 
     def __init__(self, edge_index: Tensor, num_nodes: int):
-        order = torch.argsort(edge_index[0])
-        row, col = edge_index[0][order], edge_index[1][order]
-        self.rowptr = crow_indices(row, num_nodes)
-        self.col = col
+        self.rowptr, order = csr_by_row(edge_index[0], num_nodes)
+        self.col = edge_index[1][order]
         self.num_nodes = num_nodes
-        self.edge_ids = torch.unique(row * num_nodes + col)
+        self.edge_ids = torch.unique(edge_index[0] * num_nodes + edge_index[1])
 
     def _step(self, node: Tensor, generator) -> Tensor:
-        start = self.rowptr[node]
-        deg = self.rowptr[node + 1] - start
-        u = torch.rand(node.numel(), generator=generator, device=node.device)
-        pick = start + (u * deg).long().clamp_(max=(deg - 1).clamp(min=0))
+        pick, deg = random_entry(self.rowptr, node, generator)
         return torch.where(
             deg > 0, self.col[pick.clamp(max=self.col.numel() - 1)], node
         )

@@ -23,6 +23,27 @@ MASK_KINDS = ('edge', 'path')
 WALK_LENGTH = 3
 
 
+def csr_by_row(row: Tensor, num_nodes: int) -> tuple[Tensor, Tensor]:
+    r"""Return ``(rowptr, order)``: the CSR row pointer and the row sort.
+
+    ``order`` is the permutation that sorts the entries by ``row``.
+    """
+    order = torch.argsort(row)
+    return crow_indices(row[order], num_nodes), order
+
+
+def random_entry(rowptr: Tensor, node: Tensor, generator) -> Tuple[Tensor, Tensor]:
+    r"""One uniformly random CSR entry of each node's row.
+
+    Returns ``(entry, deg)``; for a node without entries ``entry`` points at
+    its row start and must be ignored (``deg == 0``).
+    """
+    start = rowptr[node]
+    deg = rowptr[node + 1] - start
+    u = torch.rand(node.numel(), generator=generator, device=node.device)
+    return start + (u * deg).long().clamp_(max=(deg - 1).clamp(min=0)), deg
+
+
 class EdgeMasker:
     r"""Draws an epoch's masked pairs and message-passing graph.
 
@@ -54,8 +75,7 @@ class EdgeMasker:
             row = torch.cat([pairs[0], pairs[1]])
             col = torch.cat([pairs[1], pairs[0]])
             pair_id = torch.arange(pairs.size(1), device=pairs.device).repeat(2)
-            order = torch.argsort(row)
-            self.rowptr = crow_indices(row[order], num_nodes)
+            self.rowptr, order = csr_by_row(row, num_nodes)
             self.col, self.pair_id = col[order], pair_id[order]
 
     def __call__(self, generator: torch.Generator) -> Tuple[Tensor, Tensor]:
@@ -83,14 +103,10 @@ class EdgeMasker:
         node = (draw < self.rate).nonzero().view(-1)
         masked = torch.zeros(self.pairs.size(1), dtype=torch.bool, device=device)
         for _ in range(self.walk_length):
-            start = self.rowptr[node]
-            deg = self.rowptr[node + 1] - start
-            alive = deg > 0
-            node, start, deg = node[alive], start[alive], deg[alive]
+            node = node[self.rowptr[node + 1] > self.rowptr[node]]
             if node.numel() == 0:
                 break
-            u = torch.rand(node.numel(), generator=generator, device=device)
-            entry = start + (u * deg).long().clamp_(max=deg - 1)
+            entry, _ = random_entry(self.rowptr, node, generator)
             masked[self.pair_id[entry]] = True
             node = self.col[entry]
         return masked
