@@ -101,21 +101,14 @@ def _add_model_knobs(p: argparse.ArgumentParser, pre: str) -> None:
         choices=RECONS,
         help=f"reconstruct 'all' training pairs or only the 'masked' ones {pre}",
     )
-    p.add_argument(
-        '--weight-decay', type=float, default=None, help=f'Adam weight decay {pre}'
-    )
-    p.add_argument(
-        '--hard-negatives',
-        type=float,
-        default=None,
-        help=f'share of training negatives drawn as two-hop non-edges {pre}',
-    )
-    p.add_argument(
-        '--degree-weight',
-        type=float,
-        default=None,
-        help=f'weight of the degree-regression side loss {pre}',
-    )
+    for flag, kind, text in (
+        ('--weight-decay', float, 'Adam weight decay'),
+        ('--hard-negatives', float, 'share of training negatives drawn as two-hop non-edges'),
+        ('--hard-weight', float, 'weight of an extra loss term against two-hop non-edges'),
+        ('--degree-weight', float, 'weight of the degree-regression side loss'),
+        ('--ensemble', int, 'train K members on the split and return their ensemble'),
+    ):  # fmt: skip
+        p.add_argument(flag, type=kind, default=None, help=f'{text} {pre}')
 
 
 def _add_graph_options(p: argparse.ArgumentParser) -> None:

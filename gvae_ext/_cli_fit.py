@@ -31,7 +31,7 @@ GRAPH_ONLY = [
         'edge_mask', 'objective', 'selection', 'fastgae_nodes', 'fastgae_alpha',
         'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
         'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
-        'hard_negatives',
+        'hard_negatives', 'hard_weight', 'ensemble',
     )
 ]  # fmt: skip
 
@@ -86,6 +86,8 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         weight_decay=args.weight_decay,
         degree_weight=args.degree_weight,
         hard_negatives=args.hard_negatives,
+        hard_weight=args.hard_weight,
+        ensemble=args.ensemble,
         fastgae_nodes=args.fastgae_nodes,
         fastgae_alpha=args.fastgae_alpha,
         device=args.device,

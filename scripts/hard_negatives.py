@@ -1,10 +1,13 @@
-r"""The default VGAE with a share of two-hop training negatives, under HeaRT.
+r"""The default VGAE with two-hop training negatives, under HeaRT.
 
-For each seed: the seeded 85/5/10 split, ``fit`` with the default preset and
-``hard_negatives=SHARE``, then random-negative AUC/AP and the HeaRT metrics
-of ``gvae-ext bench --protocol heart`` (500 hard negatives per positive).
+For each seed: the seeded 85/5/10 split, ``fit`` with ``--preset`` (the
+default unless given) and ``hard_negatives=SHARE`` (a share of the uniform
+negatives replaced) or ``hard_weight=W`` (an extra term against two-hop
+negatives), then random-negative AUC/AP and the HeaRT metrics of
+``gvae-ext bench --protocol heart`` (500 hard negatives per positive).
 
     python3 scripts/hard_negatives.py --shares 0,0.2,0.5,1 --seeds 0-2
+    python3 scripts/hard_negatives.py --weights 0.25,0.5,1 --seeds 0-9
 """
 
 import argparse
@@ -17,26 +20,44 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gvae_ext import FitConfig, fit, load_cora, split_edges  # noqa: E402
+from gvae_ext._io import write_json  # noqa: E402
 from gvae_ext.report.bench import parse_seeds  # noqa: E402
 from gvae_ext.report.protocols import HeartCache, evaluate  # noqa: E402
+from gvae_ext.train import DEFAULT_PRESET  # noqa: E402
 
-KEYS = ('test_auc', 'test_ap', 'heart_mrr', 'heart_hits@10', 'heart_hits@50')
+KEYS = (
+    'test_auc',
+    'test_ap',
+    'heart_mrr',
+    'heart_hits@10',
+    'heart_hits@50',
+    'heart_hits@100',
+)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--shares', default='0,0.2,0.5')
+    parser.add_argument('--shares', default='')
+    parser.add_argument('--weights', default='')
+    parser.add_argument('--preset', default=None)
     parser.add_argument('--seeds', default='0-2')
     parser.add_argument('--model', default='vgae')
+    parser.add_argument('--out', default=None, metavar='PATH.json')
     args = parser.parse_args(argv)
+    report = {}
     torch.set_num_threads(1)
     data, heart = load_cora(), HeartCache()
-    for share in [float(s) for s in args.shares.split(',')]:
+    runs = [('hard_negatives', float(v)) for v in args.shares.split(',') if v]
+    runs += [('hard_weight', float(v)) for v in args.weights.split(',') if v]
+    for field, value in runs or [('hard_negatives', 0.0)]:
         rows = []
         for seed in parse_seeds(args.seeds):
             gen = torch.Generator().manual_seed(seed)
             split = split_edges(data.edge_index, data.num_nodes, generator=gen)
-            config = FitConfig(model=args.model, seed=seed, hard_negatives=share)
+            config = FitConfig.from_preset(
+                args.preset or DEFAULT_PRESET, model=args.model, seed=seed,
+                **{field: value},
+            )  # fmt: skip
             result = fit(data, config, split=split)
             net, z = result.model.eval(), result.embeddings
             rows.append(
@@ -50,8 +71,16 @@ def main(argv=None) -> None:
                     x=data.x,
                 )
             )
-        means = {k: round(100 * statistics.fmean(r[k] for r in rows), 1) for k in KEYS}
-        print(f'hard_negatives={share}: {means}', flush=True)
+        name = f'{args.preset or DEFAULT_PRESET} {field}={value}'
+        cells = [
+            f'{k} {100 * statistics.fmean(r[k] for r in rows):.1f}'
+            f' ± {100 * statistics.stdev(r[k] for r in rows):.1f}'
+            for k in KEYS
+        ]
+        print(f'{name}: ' + ', '.join(cells), flush=True)
+        report[name] = [{k: float(r[k]) for k in KEYS} for r in rows]
+        if args.out:
+            write_json(args.out, report)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ GCN/MLP encoders, decoders, GAE and VGAE, and their reconstruction objectives
 
 from gvae_ext.nn.decoders import InnerProductDecoder, MLPDecoder
 from gvae_ext.nn.encoders import GCNEncoder, MLPEncoder, VariationalGCNEncoder
+from gvae_ext.nn.ensemble import EnsembleDecoder, EnsembleEncoder
 from gvae_ext.nn.gae import GAE, MAX_DENSE_NODES, NEG_SAMPLING, OBJECTIVES
 from gvae_ext.nn.objectives import degree_biased_sample, fastgae_recon_loss
 from gvae_ext.nn.vgae import VGAE
@@ -18,6 +19,8 @@ __all__ = [
     'MLPEncoder',
     'InnerProductDecoder',
     'MLPDecoder',
+    'EnsembleEncoder',
+    'EnsembleDecoder',
     'degree_biased_sample',
     'fastgae_recon_loss',
     'OBJECTIVES',

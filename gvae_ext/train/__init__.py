@@ -10,7 +10,7 @@ r"""The training stage of the graph autoencoders.
 * :mod:`~gvae_ext.train.checkpoint` -- :func:`save` and :func:`load`.
 """
 
-from gvae_ext.train._run import build_model
+from gvae_ext.train._build import build_model
 from gvae_ext.train.checkpoint import load, save
 from gvae_ext.train.config import (
     DEFAULT_PRESET,

@@ -86,6 +86,7 @@ def check_numbers(config) -> None:
         'out_channels',
         'max_dense_nodes',
         'fastgae_nodes',
+        'ensemble',
     ):
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -100,16 +101,19 @@ def check_numbers(config) -> None:
     hard = config.hard_negatives
     if not (_is_number(hard) and 0.0 <= hard <= 1.0):
         raise ValueError(f"'hard_negatives' must be in [0, 1] (got {hard!r})")
-    if hard and (config.objective != 'sampled' or config.batch_size):
-        raise ValueError(
-            "'hard_negatives' > 0 needs the full-batch 'sampled' objective "
-            f'(got objective={config.objective!r}, batch_size={config.batch_size})'
-        )
-    for name in ('weight_decay', 'degree_weight'):
+    for name in ('weight_decay', 'degree_weight', 'hard_weight'):
         value = getattr(config, name)
         if not (_is_number(value) and math.isfinite(value) and value >= 0):
             raise ValueError(
                 f"'{name}' must be a non-negative finite number (got {value!r})"
+            )
+    for name in ('hard_negatives', 'hard_weight'):
+        if getattr(config, name) and (
+            config.objective != 'sampled' or config.batch_size
+        ):
+            raise ValueError(
+                f"'{name}' > 0 needs the full-batch 'sampled' objective (got "
+                f'objective={config.objective!r}, batch_size={config.batch_size})'
             )
     for name in ('num_val', 'num_test'):
         # total=1 only resolves a ratio; the split checks it against the graph.

@@ -17,51 +17,11 @@ from torch_geometric.data import Data
 from gvae_ext._checks import check_edge_index, check_features
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit, fast_negative_sampling, split_edges
-from gvae_ext.nn import (
-    GAE,
-    VGAE,
-    GCNEncoder,
-    MLPDecoder,
-    MLPEncoder,
-    VariationalGCNEncoder,
-)
+from gvae_ext.train._build import build_model
 from gvae_ext.train._hard import TwoHopNegatives
 from gvae_ext.train._masking import EdgeMasker
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.minibatch import MiniBatchTrainer
-
-
-def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
-    r"""The (V)GAE that ``config`` describes, for ``in_channels`` input features."""
-    config.validate()
-    sizes = dict(
-        in_channels=in_channels,
-        hidden_channels=config.hidden_channels,
-        out_channels=config.out_channels,
-    )
-    drop = dict(
-        dropout=config.dropout,
-        input_dropout=config.input_dropout,
-        norm=None if config.norm == 'none' else config.norm,
-        act=config.act,
-        out_act=config.out_act,
-    )
-    if config.model.endswith('_mlp'):
-        encoder = MLPEncoder(**sizes, variational=config.variational, **drop)
-    elif config.variational:
-        encoder = VariationalGCNEncoder(**sizes, **drop)
-    else:
-        encoder = GCNEncoder(**sizes, **drop)
-    cls = VGAE if config.variational else GAE
-    decoder = MLPDecoder(config.out_channels) if config.decoder == 'mlp' else None
-    return cls(
-        encoder,
-        decoder,
-        objective=config.objective,
-        max_dense_nodes=config.max_dense_nodes,
-        fastgae_nodes=config.fastgae_nodes,
-        fastgae_alpha=config.fastgae_alpha,
-    )
 
 
 def _in_channels(x: Optional[Tensor], num_nodes: int) -> int:
@@ -97,9 +57,15 @@ def _objective(
     neg = fast_negative_sampling(
         train_edges, z.size(0), target.size(1), generator=neg_gen
     )
-    if hard is not None:  # a share of two-hop non-edges (never training edges)
+    if config.hard_negatives > 0:  # a share of two-hop non-edges (never training edges)
         neg = hard(target, neg, config.hard_negatives, neg_gen)
     loss = weight * model.recon_loss(z, target, neg)
+    if config.hard_weight > 0:  # + a term against two-hop non-edges only
+        two_hop = fast_negative_sampling(
+            train_edges, z.size(0), target.size(1), generator=neg_gen
+        )
+        two_hop = hard(target, two_hop, 1.0, neg_gen)
+        loss = loss + config.hard_weight * weight * model.recon_loss(z, target, two_hop)
     if config.variational:
         loss = loss + model.kl_loss() / z.size(0)
     return loss
@@ -214,14 +180,14 @@ class _Run:
                 world_size=replica.world_size,
             )
         self.hard = None
-        if config.hard_negatives > 0:
+        if config.hard_negatives > 0 or config.hard_weight > 0:
             self.hard = TwoHopNegatives(self.train_edges, self.num_nodes)
         self.masker = None
         if config.edge_mask > 0:
             self.masker = EdgeMasker(
                 self.train_pairs, self.num_nodes, config.mask_kind, config.edge_mask
             )
-        in_channels = _in_channels(self.x, self.num_nodes)
+        self.in_channels = in_channels = _in_channels(self.x, self.num_nodes)
         self.model = build_model(config, in_channels).to(self.device)
         self.target, self.weight = replica.setup(self.model, self.train_pairs, seed)
         modules = [self.model]

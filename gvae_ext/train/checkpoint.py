@@ -13,7 +13,7 @@ from typing import Union
 import torch
 
 from gvae_ext._io import load_checkpoint, save_torch
-from gvae_ext.train._run import build_model
+from gvae_ext.train._build import build_model
 from gvae_ext.train.config import FitConfig
 
 FORMAT = 'gvae_ext.graph/1'

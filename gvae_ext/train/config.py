@@ -28,6 +28,10 @@ from gvae_ext.train.presets import (  # noqa: F401  (part of the config API)
     default_threads,
 )
 
+# Ensemble member k trains with seed + k * this (mod 2**63): far apart, so that
+# members of fits with neighbouring seeds never share a seed.
+MEMBER_SEED_STRIDE = 0x9E3779B97F4A7C15 % 2**63
+
 
 @dataclass
 class FitConfig:
@@ -67,6 +71,11 @@ class FitConfig:
         hard_negatives (float, optional): Share of the sampled objective's
             training negatives replaced by two-hop non-edges
             (:mod:`gvae_ext.train._hard`); full-batch sampled objective only.
+        hard_weight (float, optional): Weight :math:`\lambda` of a second
+            sampled reconstruction term whose negatives are all two-hop
+            non-edges (the uniform negatives stay): the loss is
+            :math:`L(\text{pos}, \text{uniform}) + \lambda
+            L(\text{pos}, \text{two-hop})`; full-batch sampled objective only.
         degree_weight (float, optional): Weight of the degree-regression side
             loss (an MLP head predicts each node's log-degree in the training
             graph from its embedding; training only, not saved).
@@ -74,6 +83,12 @@ class FitConfig:
             with :obj:`edge_mask` > 0 (:mod:`gvae_ext.train._masking`).
         recon (str, optional): Reconstruct :obj:`'all'` training pairs or
             only the :obj:`'masked'` ones.
+        ensemble (int, optional): Train this many members on the same split
+            (member ``k`` seeded by :meth:`member_seed`) and return their
+            ensemble: one (V)GAE whose embedding is the members' scaled
+            concatenation, so its inner product is the mean of their logits
+            (:mod:`gvae_ext.nn.ensemble`); each member keeps its own
+            best-validation epoch. :obj:`1` trains one model.
         num_val (float or int, optional): Validation edges, a ratio or a
             count. (default: :obj:`0.05`)
         num_test (float or int, optional): Test edges, a ratio or a count.
@@ -115,8 +130,10 @@ class FitConfig:
     weight_decay: Optional[float] = None
     degree_weight: Optional[float] = None
     hard_negatives: Optional[float] = None
+    hard_weight: Optional[float] = None
     mask_kind: Optional[str] = None
     recon: Optional[str] = None
+    ensemble: Optional[int] = None
     num_val: float = 0.05
     num_test: float = 0.1
     batch_size: int = 0
@@ -187,6 +204,10 @@ class FitConfig:
         rules.check_numbers(self)
         rules.check_minibatch(self)
         check_device(self.device)
+
+    def member_seed(self, k: int) -> int:
+        r"""The seed of ensemble member :obj:`k` (member 0 has :obj:`seed`)."""
+        return (self.seed + k * MEMBER_SEED_STRIDE) % 2**63
 
     @property
     def variational(self) -> bool:

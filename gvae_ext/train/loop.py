@@ -22,9 +22,11 @@ from torch_geometric.data import Data
 
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
+from gvae_ext.train._build import assemble
 from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
 from gvae_ext.train.auto import plan
 from gvae_ext.train.config import FitConfig, default_threads
+from gvae_ext.train.presets import ADAPTIVE_PRESETS
 from gvae_ext.train.replica import NonFiniteError, Replica
 
 
@@ -45,6 +47,9 @@ class FitResult:
         embeddings (torch.Tensor): :obj:`[num_nodes, out_channels]`, the
             deterministic embedding (``mu`` for a VGAE).
         auto (dict, optional): What the ``'auto'`` preset decided.
+        members (list of dict, optional): With ``config.ensemble`` > 1, each
+            member's ``seed``, validation AUC / AP and reported epoch
+            (``history`` is the first member's).
     """
 
     model: torch.nn.Module
@@ -55,6 +60,7 @@ class FitResult:
     timings: Dict[str, float]
     embeddings: Tensor = field(repr=False)
     auto: Optional[Dict[str, Any]] = None
+    members: Optional[List[Dict[str, Any]]] = None
 
     def to_dict(self) -> Dict[str, Any]:
         r"""A JSON-ready summary: top-level metrics, the config and timings.
@@ -69,6 +75,8 @@ class FitResult:
         out['history'] = {k: list(v) for k, v in self.history.items()}
         if self.auto is not None:
             out['auto'] = self.auto
+        if self.members is not None:
+            out['members'] = [dict(m) for m in self.members]
         return out
 
 
@@ -129,17 +137,15 @@ def run_training(
     with torch.random.fork_rng(devices=devices), num_threads(threads):
         for candidate in chosen.configs:
             # Each candidate trains as it would alone, on the same split.
-            torch.random.manual_seed(candidate.seed)
-            run = _Run(data, candidate, split, replica)
-            split = run.split
-            results.append(_train(run, progress))
+            result, split = _train_candidate(data, candidate, split, replica, progress)
+            results.append(result)
     if results[0] is None:  # a torchrun rank other than 0
         return None
     best = max(range(len(results)), key=lambda i: results[i].metrics['val_auc'])
     result = results[best]
     result.timings['num_threads'] = threads or torch.get_num_threads()
     result.timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results)
-    if config.preset == 'auto':
+    if config.preset in ADAPTIVE_PRESETS:
         result.auto = dict(
             rules=chosen.rules,
             candidates=[
@@ -149,6 +155,55 @@ def run_training(
             chosen=chosen.names[best],
         )
     return result
+
+
+def _train_candidate(data, config, split, replica, progress):
+    r"""Train ``config`` (its ``ensemble`` members) on ``split``; ``(result, split)``."""
+    if config.ensemble > 1 and replica.world_size > 1:
+        raise ValueError(
+            "'ensemble' > 1 trains in one process; run it without torchrun "
+            f'(got ensemble={config.ensemble}, world size {replica.world_size})'
+        )
+    runs, results = [], []
+    for k in range(config.ensemble):
+        member = config
+        if config.ensemble > 1:
+            member = dataclasses.replace(config, seed=config.member_seed(k), ensemble=1)
+        torch.random.manual_seed(member.seed)
+        run = _Run(data, member, split, replica)
+        split = run.split  # member 0's split (from config.seed) for every member
+        runs.append(run)
+        results.append(_train(run, progress))
+    if len(results) == 1 or results[0] is None:
+        return results[0], split
+    return _ensemble_result(config, runs, results), split
+
+
+def _ensemble_result(config, runs, results) -> FitResult:
+    run = runs[0]
+    start = time.perf_counter()
+    model = assemble(config, [r.model for r in runs], run.in_channels)
+    run.model = model
+    val_auc, val_ap, _ = run.evaluate('val')
+    test_auc, test_ap, z = run.evaluate('test')
+    metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
+    timings = dict(results[0].timings)
+    timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results) + (
+        time.perf_counter() - start
+    )
+    members = [
+        dict(
+            seed=r.config.seed,
+            val_auc=r.metrics['val_auc'],
+            val_ap=r.metrics['val_ap'],
+            reported_epoch=r.history['reported_epoch'][0],
+        )
+        for r in results
+    ]
+    return FitResult(
+        model, config, run.split, metrics, results[0].history, timings,
+        z.detach(), members=members,
+    )  # fmt: skip
 
 
 def _train(run: _Run, progress: bool) -> Optional[FitResult]:

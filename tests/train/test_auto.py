@@ -5,7 +5,7 @@ from torch_geometric.data import Data
 
 from gvae_ext.datasets import load_cora
 from gvae_ext.train import PRESETS, FitConfig, fit
-from gvae_ext.train.auto import CANDIDATES, plan
+from gvae_ext.train.auto import CANDIDATES, TINY_ENSEMBLE, plan
 
 
 def _graph(n: int, p: float = 0.1) -> Data:
@@ -43,15 +43,21 @@ def test_large_graph_rule_narrows_the_model():
     assert any('large graph' in r for r in result.rules)
 
 
-def test_tiny_validation_split_trains_the_paper_protocol():
+def test_tiny_validation_split_trains_a_paper_ensemble():
     data = _graph(60)  # about 180 edges: 8 validation pairs
     chosen = plan(FitConfig(model='gae'), data)
     assert chosen.names == ['paper'] and chosen.configs[0].preset == 'paper'
+    assert chosen.configs[0].ensemble == TINY_ENSEMBLE
     assert 'too few to choose by' in chosen.rules[-1]
     result = fit(data, FitConfig(model='gae'))
-    alone = fit(data, FitConfig.from_preset('paper', model='gae'))
+    alone = fit(
+        data, FitConfig.from_preset('paper', model='gae', ensemble=TINY_ENSEMBLE)
+    )
     assert result.metrics == alone.metrics
-    assert result.auto['chosen'] == 'paper'
+    assert result.auto['chosen'] == 'paper' and len(result.members) == TINY_ENSEMBLE
+    # member 0 is the paper protocol itself
+    single = fit(data, FitConfig.from_preset('paper', model='gae'))
+    assert result.members[0]['val_auc'] == single.metrics['val_auc']
 
 
 def test_small_graph_selection_picks_the_best_validation_auc():
@@ -71,3 +77,9 @@ def test_small_graph_selection_picks_the_best_validation_auc():
     paper = next(c for c in result.auto['candidates'] if c['name'] == 'paper')
     assert paper['val_auc'] == alone.metrics['val_auc']
     assert 'auto' in result.to_dict()
+
+
+def test_ensemble_preset_is_adapted_like_auto():
+    cora = load_cora()
+    vgae = plan(FitConfig(preset='ensemble', model='vgae'), cora)
+    assert vgae.configs[0].dropout == 0.2 and vgae.configs[0].ensemble == 3

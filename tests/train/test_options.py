@@ -201,3 +201,47 @@ def test_fit_with_hard_negatives_trains_and_validates():
         FitConfig.from_preset(hard_negatives=1.5)
     with pytest.raises(ValueError, match="'hard_negatives' > 0 needs"):
         FitConfig.from_preset(hard_negatives=0.5, objective='dense')
+
+
+def test_hard_weight_adds_a_term_against_two_hop_negatives():
+    from gvae_ext.link import fast_negative_sampling
+    from gvae_ext.train._hard import TwoHopNegatives
+    from gvae_ext.train._run import _objective
+
+    data = _graph()
+    edges = data.edge_index
+    pairs = edges[:, edges[0] < edges[1]]
+    torch.manual_seed(0)
+    model = GAE(GCNEncoder(40, 8, 4))
+    z = model.encode(None, edges)
+    hard = TwoHopNegatives(edges, 40)
+    config = FitConfig.from_preset(model='gae', hard_weight=0.7)
+    got = _objective(
+        model, config, z, edges, pairs, 1.0, torch.Generator().manual_seed(5), hard
+    )
+    gen = torch.Generator().manual_seed(5)  # replay the draws
+    uniform = fast_negative_sampling(edges, 40, pairs.size(1), generator=gen)
+    two_hop = fast_negative_sampling(edges, 40, pairs.size(1), generator=gen)
+    two_hop = hard(pairs, two_hop, 1.0, gen)
+    want = model.recon_loss(z, pairs, uniform) + 0.7 * model.recon_loss(
+        z, pairs, two_hop
+    )
+    torch.testing.assert_close(got, want)
+    assert not torch.equal(two_hop, uniform)
+
+
+def test_fit_with_hard_weight_trains_and_validates():
+    config = FitConfig.from_preset(
+        model='vgae', epochs=3, hidden_channels=8, out_channels=4, hard_weight=0.5
+    )
+    a, b = fit(_graph(), config), fit(_graph(), config)
+    assert a.metrics == b.metrics and len(a.history['loss']) == 3
+    plain = fit(_graph(), FitConfig.from_preset(
+        model='vgae', epochs=3, hidden_channels=8, out_channels=4
+    ))  # fmt: skip
+    assert a.history['loss'] != plain.history['loss']
+    for bad in (-0.1, float('inf'), True):
+        with pytest.raises(ValueError, match="'hard_weight' must be a non-negative"):
+            FitConfig.from_preset(hard_weight=bad)
+    with pytest.raises(ValueError, match="'hard_weight' > 0 needs"):
+        FitConfig.from_preset(hard_weight=0.5, objective='dense')

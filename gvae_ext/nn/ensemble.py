@@ -1,0 +1,124 @@
+r"""Ensembles of graph autoencoders that are again one autoencoder.
+
+:math:`K` encoders trained independently give embeddings
+:math:`Z_1, \dots, Z_K`. Their concatenation scaled by :math:`K^{-1/2}`,
+
+.. math::
+    Z = K^{-1/2} \, [Z_1 \,\|\, \dots \,\|\, Z_K], \qquad
+    \mathbf{z}_i^\top \mathbf{z}_j = \frac{1}{K} \sum_k
+    \mathbf{z}_{k,i}^\top \mathbf{z}_{k,j},
+
+is one embedding whose inner product is the **mean of the members' logits**:
+the ensemble is an ordinary (V)GAE with the inner-product decoder, and its
+embeddings, scores and checkpoints work as a single model's do. For a VGAE the
+means are concatenated the same way and every :math:`\log\sigma` is shifted by
+:math:`-\tfrac12 \log K`, so :math:`z = \mu + \sigma \epsilon` keeps the same
+scaling. With learned decoders (:class:`~gvae_ext.nn.MLPDecoder`),
+:class:`EnsembleDecoder` averages the members' logits, each on its own block
+of :math:`Z`.
+"""
+
+import math
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from gvae_ext.nn.decoders import check_embedding
+
+
+def _members(modules: Sequence[torch.nn.Module], name: str) -> torch.nn.ModuleList:
+    modules = list(modules)
+    if len(modules) < 1 or not all(isinstance(m, torch.nn.Module) for m in modules):
+        raise ValueError(
+            f"'{name}' must be a non-empty sequence of torch.nn.Module "
+            f'(got {[type(m).__name__ for m in modules]})'
+        )
+    return torch.nn.ModuleList(modules)
+
+
+class EnsembleEncoder(torch.nn.Module):
+    r"""The scaled concatenation of several encoders' embeddings.
+
+    Args:
+        encoders (sequence of torch.nn.Module): The members, each returning
+            :obj:`[num_nodes, d_k]` embeddings, or :obj:`(mu, logstd)` for a
+            VGAE (all members alike).
+    """
+
+    def __init__(self, encoders: Sequence[torch.nn.Module]):
+        super().__init__()
+        self.members = _members(encoders, 'encoders')
+
+    def forward(self, *args, **kwargs):
+        r"""Run every member on the same inputs and concatenate (see the module)."""
+        outs = [member(*args, **kwargs) for member in self.members]
+        scale = len(outs) ** -0.5
+        if isinstance(outs[0], tuple):
+            mu = torch.cat([out[0] for out in outs], dim=1) * scale
+            logstd = torch.cat([out[1] for out in outs], dim=1) + math.log(scale)
+            return mu, logstd
+        return torch.cat(outs, dim=1) * scale
+
+    def reset_parameters(self) -> None:
+        r"""Reset every member."""
+        for member in self.members:
+            member.reset_parameters()
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({len(self.members)} x {self.members[0]})'
+
+
+class EnsembleDecoder(torch.nn.Module):
+    r"""The mean of several learned decoders' logits, each on its block of :math:`Z`.
+
+    Args:
+        decoders (sequence of torch.nn.Module): The members, each with
+            ``forward(z, edge_index, sigmoid)`` and ``forward_all(z, sigmoid)``
+            and an ``in_channels`` attribute (as
+            :class:`~gvae_ext.nn.MLPDecoder`).
+    """
+
+    def __init__(self, decoders: Sequence[torch.nn.Module]):
+        super().__init__()
+        self.members = _members(decoders, 'decoders')
+        self.sizes = [int(member.in_channels) for member in self.members]
+
+    def _blocks(self, z: Tensor):
+        check_embedding(z)
+        if z.size(1) != sum(self.sizes):
+            raise ValueError(
+                f"'z' must have {sum(self.sizes)} columns, one block per member "
+                f'(got {z.size(1)})'
+            )
+        scale = len(self.members) ** 0.5  # undo EnsembleEncoder's scaling
+        return [block * scale for block in z.split(self.sizes, dim=1)]
+
+    def forward(self, z: Tensor, edge_index: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score the pairs :obj:`edge_index` (see :class:`~gvae_ext.nn.MLPDecoder`)."""
+        logits = [
+            member(block, edge_index, sigmoid=False)
+            for member, block in zip(self.members, self._blocks(z))
+        ]
+        out = torch.stack(logits).mean(0)
+        return torch.sigmoid(out) if sigmoid else out
+
+    def forward_all(self, z: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score all :math:`N^2` pairs."""
+        logits = [
+            member.forward_all(block, sigmoid=False)
+            for member, block in zip(self.members, self._blocks(z))
+        ]
+        out = torch.stack(logits).mean(0)
+        return torch.sigmoid(out) if sigmoid else out
+
+    def reset_parameters(self) -> None:
+        r"""Reset every member."""
+        for member in self.members:
+            member.reset_parameters()
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({len(self.members)} x {self.members[0]})'
+
+
+__all__ = ['EnsembleEncoder', 'EnsembleDecoder']
