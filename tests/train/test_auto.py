@@ -19,7 +19,8 @@ def _graph(n: int, p: float = 0.1) -> Data:
 def test_auto_is_the_default_and_holds_the_masked_values():
     config = FitConfig()
     assert config.preset == 'auto' and config.overrides == ()
-    assert {k: getattr(config, k) for k in PRESETS['masked']} == PRESETS['masked']
+    want = dict(PRESETS['masked'], hard_weight=0.25)
+    assert {k: getattr(config, k) for k in PRESETS['masked']} == want
 
 
 def test_variational_dropout_rule_and_user_values_win():
@@ -40,7 +41,10 @@ def test_large_graph_rule_narrows_the_model():
     result = plan(FitConfig(model='gae'), big)
     config = result.configs[0]
     assert (config.hidden_channels, config.out_channels) == (32, 16)
+    assert config.hard_weight == 0.0
     assert any('large graph' in r for r in result.rules)
+    mine = plan(FitConfig(model='gae', hard_weight=0.5), big).configs[0]
+    assert mine.hard_weight == 0.5
 
 
 def test_tiny_validation_split_trains_a_paper_ensemble():
@@ -83,3 +87,5 @@ def test_ensemble_preset_is_adapted_like_auto():
     cora = load_cora()
     vgae = plan(FitConfig(preset='ensemble', model='vgae'), cora)
     assert vgae.configs[0].dropout == 0.2 and vgae.configs[0].ensemble == 3
+    small = plan(FitConfig(preset='ensemble', model='gae'), _graph(200, 0.03))
+    assert [c.ensemble for c in small.configs] == [3, 3, 3]
