@@ -1,8 +1,8 @@
 r"""The ``'auto'`` preset: the default adapted to the graph and the model.
 
-``'auto'`` holds the values of ``'masked'`` plus a two-hop reconstruction
-term of weight 0.25 (``hard_weight``, :mod:`gvae_ext.train.presets`). At
-fit time :func:`plan` applies these rules, each only to fields the user left at the preset's value (a field in
+``'auto'`` holds the values of ``'masked'``
+(:mod:`gvae_ext.train.presets`). At fit time :func:`plan` applies these
+rules, each only to fields the user left at the preset's value (a field in
 :attr:`FitConfig.overrides` is never changed):
 
 * **variational models** (``vgae``, ``vgae_mlp``): dropout 0.2 instead of
@@ -11,9 +11,7 @@ fit time :func:`plan` applies these rules, each only to fields the user left at 
 * **large graphs** (more than :data:`LARGE_NODES` nodes or
   :data:`LARGE_EDGES` edges): GCN 32 -> 16, Kipf & Welling's width, so that
   a full-batch epoch fits in a few GiB and stays several times faster than
-  PyG's example (``benchmarks/scale.py``), and no two-hop term
-  (``hard_weight`` 0), which would add a second negative draw and walk per
-  epoch;
+  PyG's example (``benchmarks/scale.py``);
 * **small graphs** (at most :data:`SMALL_NODES` nodes, full batch, one
   process): model selection on the validation edges among
   :data:`CANDIDATES` -- the adapted ``'masked'`` config, Kipf & Welling's
@@ -28,9 +26,8 @@ fit time :func:`plan` applies these rules, each only to fields the user left at 
   their logits; a few seconds at most on such a graph), which evens out the
   large seed-to-seed spread of a single small model.
 
-``'ensemble'`` is ``'auto'`` with ``ensemble=3`` (and a two-hop weight of
-0.5) and the same rules; every candidate of a selection is then an ensemble
-of three.
+``'ensemble'`` is ``'auto'`` with ``ensemble=3`` and the same rules; every
+candidate of a selection is then an ensemble of three.
 
 The result records what was chosen and why (:attr:`FitResult.auto`: the
 rules applied, every candidate's validation AUC / AP and the chosen one).
@@ -108,9 +105,6 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
         rules.append(
             f'large graph ({num_nodes} nodes, {num_edges} edges): GCN 32 -> 16'
         )
-    if large and config.hard_weight and _free(config, 'hard_weight'):
-        changes['hard_weight'] = 0.0
-        rules.append('large graph: no two-hop term (the epoch stays fast)')
     adapted = _set(config, **changes)
     adapted.validate()
     small = num_nodes <= SMALL_NODES and config.batch_size == 0 and world_size == 1

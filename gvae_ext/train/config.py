@@ -153,15 +153,13 @@ class FitConfig:
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
                 filled.add(name)
-        # A preset's masked-only reconstruction, degree loss and two-hop term
-        # need the full-batch sampled objective: when the user picks another
-        # objective, no masking or mini-batches, the preset's own value gives way.
+        # A preset's masked-only reconstruction and degree loss need the
+        # full-batch sampled objective: when the user picks another objective,
+        # no masking or mini-batches, the preset's own value gives way.
         if 'recon' in filled and self.recon == 'masked' and not rules.masked_ok(self):
             object.__setattr__(self, 'recon', 'all')
         if 'degree_weight' in filled and self.batch_size:
             object.__setattr__(self, 'degree_weight', 0.0)
-        if 'hard_weight' in filled and (self.objective != 'sampled' or self.batch_size):
-            object.__setattr__(self, 'hard_weight', 0.0)
         object.__setattr__(self, '_ready', True)
         self._record_overrides()
 

@@ -14,16 +14,12 @@ r"""The named training presets and the CPU-thread rule.
   uniform non-edge per positive), plus a degree-regression side loss (weight
   0.003); Adam with lr 0.01 and weight decay 5e-5, 300 epochs, the epoch
   with the best validation AUC.
-* ``'auto'`` (the default) -- ``'masked'`` plus a second reconstruction
-  term against two-hop non-edges with weight 0.25 (``hard_weight``), adapted
-  to the graph and the model at fit time (:mod:`gvae_ext.train.auto`):
-  fields the user set are never changed. The two-hop term leaves Cora's
-  random-negative AUC / AP level (-0.1 / +0.0, paired over 10 seeds) and
-  lifts HeaRT's MRR by 1.8 and Hits@10 by 4.4 (docs/results.md).
+* ``'auto'`` (the default) -- ``'masked'`` adapted to the graph and the model
+  at fit time (:mod:`gvae_ext.train.auto`): fields the user set are never
+  changed.
 * ``'ensemble'`` -- ``'auto'`` trained as an ensemble of three members
-  (``ensemble=3``, :mod:`gvae_ext.nn.ensemble`) with the two-hop term at
-  weight 0.5: about three times the training time of ``'auto'`` for a better
-  model under random and HeaRT negatives (docs/results.md).
+  (``ensemble=3``, :mod:`gvae_ext.nn.ensemble`): about three times the
+  training time of ``'auto'`` for a better model (docs/results.md).
 * ``'ablate_*'`` -- ``'tuned'`` with one change each, and ``'masked_*'`` --
   ``'masked'`` with one change each (docs/results.md).
 """
@@ -92,11 +88,10 @@ PRESETS['masked'] = {
         recon='masked',
     ),
 }
-# 'masked' with a light two-hop term: level random-negative AUC, better HeaRT ranks.
-PRESETS['auto'] = dict(PRESETS['masked'], hard_weight=0.25)
+PRESETS['auto'] = dict(PRESETS['masked'])
 DEFAULT_PRESET = 'auto'
-# Three members with a stronger two-hop term (gvae_ext.nn.ensemble): 3x the time.
-PRESETS['ensemble'] = dict(PRESETS['auto'], ensemble=3, hard_weight=0.5)
+# 'auto' as an ensemble of three (gvae_ext.nn.ensemble): better, 3x the time.
+PRESETS['ensemble'] = dict(PRESETS['auto'], ensemble=3)
 # The presets that gvae_ext.train.auto adapts to the graph at fit time.
 ADAPTIVE_PRESETS = ('auto', 'ensemble')
 

@@ -59,14 +59,11 @@ def test_overrides_name_the_changed_fields_only():
 def test_masked_preset_values_give_way_to_the_users_objective():
     # 'auto' reconstructs only masked pairs with the full-batch sampled
     # objective; another objective or mini-batches take 'all' (and no
-    # degree loss with mini-batches, no two-hop term with either) instead of
-    # an error ...
+    # degree loss with mini-batches) instead of an error ...
     dense = FitConfig(objective='dense')
-    assert dense.recon == 'all' and dense.hard_weight == 0.0
-    assert dense.overrides == ('objective', 'hard_weight', 'recon')
+    assert dense.recon == 'all' and dense.overrides == ('objective', 'recon')
     batches = FitConfig(batch_size=16)
     assert batches.recon == 'all' and batches.degree_weight == 0.0
-    assert batches.hard_weight == 0.0
     # ... but an explicit choice that cannot work is refused.
     with pytest.raises(ValueError, match="'recon' 'masked' needs"):
         FitConfig.from_preset(objective='dense', recon='masked')
