@@ -5,7 +5,13 @@ from torch_geometric.data import Data
 
 from gvae_ext.datasets import load_cora
 from gvae_ext.train import PRESETS, FitConfig, fit
-from gvae_ext.train.auto import CANDIDATES, TINY_ENSEMBLE, plan
+from gvae_ext.train.auto import (
+    CANDIDATES,
+    FEATURELESS_ENSEMBLE,
+    FEATURELESS_NODES,
+    TINY_ENSEMBLE,
+    plan,
+)
 
 
 def _graph(n: int, p: float = 0.1) -> Data:
@@ -85,3 +91,20 @@ def test_ensemble_preset_is_adapted_like_auto():
     assert vgae.configs[0].dropout == 0.2 and vgae.configs[0].ensemble == 3
     small = plan(FitConfig(preset='ensemble', model='gae'), _graph(200, 0.03))
     assert [c.ensemble for c in small.configs] == [3, 3, 3]
+
+
+def test_featureless_mid_sized_graph_trains_a_paper_ensemble():
+    data = _graph(1500, 0.004)
+    chosen = plan(FitConfig(model='vgae'), data)
+    assert chosen.names == ['paper']
+    config = chosen.configs[0]
+    assert config.preset == 'paper' and config.ensemble == FEATURELESS_ENSEMBLE
+    assert 'featureless graph (1500 nodes)' in chosen.rules[-1]
+    # with features, above FEATURELESS_NODES or with an option set: the masked model
+    data.x = torch.randn(1500, 4)
+    assert plan(FitConfig(model='vgae'), data).names == ['masked']
+    big = _graph(FEATURELESS_NODES + 1, 0.0005)
+    assert plan(FitConfig(model='vgae'), big).names == ['masked']
+    assert plan(FitConfig(model='vgae', lr=0.02), _graph(1500, 0.004)).names == [
+        'masked'
+    ]
