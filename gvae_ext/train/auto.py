@@ -26,7 +26,7 @@ rules, each only to fields the user left at the preset's value (a field in
   their logits; a few seconds at most on such a graph), which evens out the
   large seed-to-seed spread of a single small model.
 
-* **featureless graphs** (no ``x``) of more than :data:`SMALL_NODES` and at
+* **featureless graphs** (no ``x``, or the identity: :func:`is_featureless`) of more than :data:`SMALL_NODES` and at
   most :data:`FEATURELESS_NODES` nodes (full batch, one process): Kipf &
   Welling's ``'paper'`` protocol as an ensemble of
   :data:`FEATURELESS_ENSEMBLE`. With identity features the masked
@@ -46,6 +46,7 @@ rules applied, every candidate's validation AUC / AP and the chosen one).
 import dataclasses
 from typing import Any, NamedTuple
 
+import torch
 from torch_geometric.data import Data
 
 from gvae_ext._checks import check_fraction_or_count
@@ -121,7 +122,7 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     adapted.validate()
     one = config.batch_size == 0 and world_size == 1 and not config.overrides
     limit = min(FEATURELESS_NODES, config.max_dense_nodes)
-    if one and getattr(data, 'x', None) is None and SMALL_NODES < num_nodes <= limit:
+    if one and SMALL_NODES < num_nodes <= limit and is_featureless(data):
         rules.append(
             f'featureless graph ({num_nodes} nodes): the paper protocol, an '
             f'ensemble of {FEATURELESS_ENSEMBLE}'
@@ -149,6 +150,32 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     return Plan(configs, list(CANDIDATES), rules)
 
 
+def is_featureless(data: Data) -> bool:
+    r"""Whether :obj:`data` has no node features: no ``x``, or the identity.
+
+    The identity is what :func:`gvae_ext.featureless` and ``--featureless``
+    give (a sparse CSR identity); a dense or sparse COO identity counts too.
+    """
+    x = getattr(data, 'x', None)
+    if x is None:
+        return True
+    n = int(data.num_nodes)
+    if x.dim() != 2 or tuple(x.shape) != (n, n):
+        return False
+    if x.layout == torch.sparse_csr:
+        rows = torch.repeat_interleave(
+            torch.arange(n, device=x.device), x.crow_indices().diff()
+        )
+        cols, values = x.col_indices(), x.values()
+    elif x.is_sparse:
+        x = x.coalesce()
+        (rows, cols), values = x.indices(), x.values()
+    else:
+        rows, cols = x.nonzero().t()
+        values = x[rows, cols]
+    return bool(values.numel() == n and (rows == cols).all() and (values == 1).all())
+
+
 def _candidate(name: str, config: FitConfig) -> FitConfig:
     values = dict(PRESETS[name], model=config.model, seed=config.seed)
     values['ensemble'] = config.ensemble  # 'ensemble': every candidate is one
@@ -167,4 +194,5 @@ __all__ = [
     'TINY_ENSEMBLE',
     'FEATURELESS_NODES',
     'FEATURELESS_ENSEMBLE',
+    'is_featureless',
 ]

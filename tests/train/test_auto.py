@@ -108,3 +108,26 @@ def test_featureless_mid_sized_graph_trains_a_paper_ensemble():
     assert plan(FitConfig(model='vgae', lr=0.02), _graph(1500, 0.004)).names == [
         'masked'
     ]
+
+
+def test_is_featureless_recognises_no_x_and_identities_only():
+    from gvae_ext import featureless
+    from gvae_ext.train.auto import is_featureless
+
+    data = _graph(30)
+    assert is_featureless(data)
+    assert is_featureless(featureless(data))  # sparse CSR identity
+    data.x = torch.eye(30)
+    assert is_featureless(data)
+    data.x = torch.eye(30).to_sparse()
+    assert is_featureless(data)
+    for x in (torch.eye(30) * 2, torch.ones(30, 30), torch.randn(30, 4)):
+        data.x = x
+        assert not is_featureless(data)
+    x = torch.eye(30)
+    x[0, 1] = 1.0
+    data.x = x.to_sparse_csr()
+    assert not is_featureless(data)
+    # the featureless rule applies to identity features too
+    mid = featureless(_graph(1500, 0.004))
+    assert plan(FitConfig(model='gae'), mid).names == ['paper']
