@@ -24,7 +24,9 @@ networkx built-ins ``karate``, ``lesmis``, ``florentine``, ``davis``, and
 synthetic graphs: ``sbm_feat`` (stochastic block model, features = noisy
 block indicators), ``sbm`` (the same graph featureless), ``geo_feat``
 (random geometric graph, features = the coordinates plus noise), ``er_noise``
-(Erdős–Rényi with uninformative random features). ``--edgelists DIR`` adds
+(Erdős–Rényi with uninformative random features), and two featureless graphs of 2000
+nodes: ``plc`` (Holme–Kim power-law graph with clustering) and ``sbm_2k`` (four blocks of
+500). ``--edgelists DIR`` adds
 every ``DIR/*.txt`` (e.g. from ``scripts/real_graphs.py build``).
 
 Usage::
@@ -100,6 +102,16 @@ def _erdos_renyi():
     return gvae_ext.load_networkx(graph, features=torch.randn(300, 16, generator=g))
 
 
+def _mid_sized(name: str):
+    import networkx as nx
+
+    if name == 'plc':  # clustered, heavy-tailed degrees (Holme-Kim)
+        graph = nx.powerlaw_cluster_graph(2000, 3, 0.3, seed=11)
+    else:  # 'sbm_2k': four communities of 500
+        graph = nx.stochastic_block_model([500] * 4, _probs(4, 0.012, 0.001), seed=13)
+    return gvae_ext.load_networkx(nx.Graph(graph))
+
+
 GRAPHS: Dict[str, Callable] = {
     'cora': gvae_ext.load_cora,
     'cora*': lambda: gvae_ext.featureless(gvae_ext.load_cora()),
@@ -111,6 +123,8 @@ GRAPHS: Dict[str, Callable] = {
     'sbm': lambda: _sbm(False),
     'geo_feat': _geometric,
     'er_noise': _erdos_renyi,
+    'plc': lambda: _mid_sized('plc'),
+    'sbm_2k': lambda: _mid_sized('sbm_2k'),
 }
 
 
