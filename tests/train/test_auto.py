@@ -93,11 +93,12 @@ def test_ensemble_preset_is_adapted_like_auto():
     assert [c.ensemble for c in small.configs] == [3, 3, 3]
 
 
-def test_featureless_mid_sized_graph_trains_a_paper_ensemble():
+def test_featureless_mid_sized_graph_selects_masked_or_a_paper_ensemble():
     data = _graph(1500, 0.004)
     chosen = plan(FitConfig(model='vgae'), data)
-    assert chosen.names == ['paper']
-    config = chosen.configs[0]
+    assert chosen.names == ['masked', 'paper']
+    assert chosen.configs[0].dropout == 0.2  # the adapted masked config
+    config = chosen.configs[1]
     assert config.preset == 'paper' and config.ensemble == FEATURELESS_ENSEMBLE
     assert 'featureless graph (1500 nodes)' in chosen.rules[-1]
     # with features, above FEATURELESS_NODES or with an option set: the masked model
@@ -130,4 +131,4 @@ def test_is_featureless_recognises_no_x_and_identities_only():
     assert not is_featureless(data)
     # the featureless rule applies to identity features too
     mid = featureless(_graph(1500, 0.004))
-    assert plan(FitConfig(model='gae'), mid).names == ['paper']
+    assert plan(FitConfig(model='gae'), mid).names == ['masked', 'paper']
