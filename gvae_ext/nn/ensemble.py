@@ -27,17 +27,29 @@ from torch import Tensor
 from gvae_ext.nn.decoders import check_embedding
 
 
-def _members(modules: Sequence[torch.nn.Module], name: str) -> torch.nn.ModuleList:
-    modules = list(modules)
-    if len(modules) < 1 or not all(isinstance(m, torch.nn.Module) for m in modules):
-        raise ValueError(
-            f"'{name}' must be a non-empty sequence of torch.nn.Module "
-            f'(got {[type(m).__name__ for m in modules]})'
-        )
-    return torch.nn.ModuleList(modules)
+class _Members(torch.nn.Module):
+    r"""Holds the member modules (``members``); resets and prints them."""
+
+    def __init__(self, modules: Sequence[torch.nn.Module], name: str):
+        super().__init__()
+        modules = list(modules)
+        if len(modules) < 1 or not all(isinstance(m, torch.nn.Module) for m in modules):
+            raise ValueError(
+                f"'{name}' must be a non-empty sequence of torch.nn.Module "
+                f'(got {[type(m).__name__ for m in modules]})'
+            )
+        self.members = torch.nn.ModuleList(modules)
+
+    def reset_parameters(self) -> None:
+        r"""Reset every member."""
+        for member in self.members:
+            member.reset_parameters()
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({len(self.members)} x {self.members[0]})'
 
 
-class EnsembleEncoder(torch.nn.Module):
+class EnsembleEncoder(_Members):
     r"""The scaled concatenation of several encoders' embeddings.
 
     Args:
@@ -47,8 +59,7 @@ class EnsembleEncoder(torch.nn.Module):
     """
 
     def __init__(self, encoders: Sequence[torch.nn.Module]):
-        super().__init__()
-        self.members = _members(encoders, 'encoders')
+        super().__init__(encoders, 'encoders')
 
     def forward(self, *args, **kwargs):
         r"""Run every member on the same inputs and concatenate (see the module)."""
@@ -60,16 +71,8 @@ class EnsembleEncoder(torch.nn.Module):
             return mu, logstd
         return torch.cat(outs, dim=1) * scale
 
-    def reset_parameters(self) -> None:
-        r"""Reset every member."""
-        for member in self.members:
-            member.reset_parameters()
 
-    def __repr__(self) -> str:
-        return f'{self.__class__.__name__}({len(self.members)} x {self.members[0]})'
-
-
-class EnsembleDecoder(torch.nn.Module):
+class EnsembleDecoder(_Members):
     r"""The mean of several learned decoders' logits, each on its block of :math:`Z`.
 
     Args:
@@ -80,8 +83,7 @@ class EnsembleDecoder(torch.nn.Module):
     """
 
     def __init__(self, decoders: Sequence[torch.nn.Module]):
-        super().__init__()
-        self.members = _members(decoders, 'decoders')
+        super().__init__(decoders, 'decoders')
         self.sizes = [int(member.in_channels) for member in self.members]
 
     def _blocks(self, z: Tensor):
@@ -111,14 +113,6 @@ class EnsembleDecoder(torch.nn.Module):
         ]
         out = torch.stack(logits).mean(0)
         return torch.sigmoid(out) if sigmoid else out
-
-    def reset_parameters(self) -> None:
-        r"""Reset every member."""
-        for member in self.members:
-            member.reset_parameters()
-
-    def __repr__(self) -> str:
-        return f'{self.__class__.__name__}({len(self.members)} x {self.members[0]})'
 
 
 __all__ = ['EnsembleEncoder', 'EnsembleDecoder']

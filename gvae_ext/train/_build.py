@@ -47,8 +47,12 @@ def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
         encoder = VariationalGCNEncoder(**sizes, **drop)
     else:
         encoder = GCNEncoder(**sizes, **drop)
-    cls = VGAE if config.variational else GAE
     decoder = MLPDecoder(config.out_channels) if config.decoder == 'mlp' else None
+    return _autoencoder(config, encoder, decoder)
+
+
+def _autoencoder(config: FitConfig, encoder, decoder) -> torch.nn.Module:
+    cls = VGAE if config.variational else GAE
     return cls(
         encoder,
         decoder,
@@ -65,15 +69,7 @@ def _ensemble_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
     decoder = None
     if config.decoder == 'mlp':
         decoder = EnsembleDecoder([m.decoder for m in members])
-    cls = VGAE if config.variational else GAE
-    return cls(
-        EnsembleEncoder([m.encoder for m in members]),
-        decoder,
-        objective=config.objective,
-        max_dense_nodes=config.max_dense_nodes,
-        fastgae_nodes=config.fastgae_nodes,
-        fastgae_alpha=config.fastgae_alpha,
-    )
+    return _autoencoder(config, EnsembleEncoder([m.encoder for m in members]), decoder)
 
 
 def assemble(config: FitConfig, models, in_channels: int) -> torch.nn.Module:

@@ -233,10 +233,11 @@ class _Run:
         self.optimizer.step()
         return self.replica.mean_loss(loss)
 
-    def evaluate(self, name: str):
+    def evaluate(self, name: str, model: Optional[torch.nn.Module] = None):
         pos = getattr(self.split, f'{name}_pos_edge_index')
         neg = getattr(self.split, f'{name}_neg_edge_index')
-        return self.replica.evaluate(self.model, self.x, self.train_edges, pos, neg)
+        model = self.model if model is None else model
+        return self.replica.evaluate(model, self.x, self.train_edges, pos, neg)
 
 
 @contextlib.contextmanager

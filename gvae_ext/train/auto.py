@@ -128,8 +128,7 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
             f'featureless graph ({num_nodes} nodes): the best validation AUC of '
             f'masked and the paper protocol as an ensemble of {FEATURELESS_ENSEMBLE}'
         )
-        paper = _candidate('paper', config)
-        paper.ensemble = max(FEATURELESS_ENSEMBLE, config.ensemble)
+        paper = _candidate('paper', config, max(FEATURELESS_ENSEMBLE, config.ensemble))
         return Plan([adapted, paper], ['masked', 'paper'], rules)
     if num_nodes > SMALL_NODES or not one:
         return Plan([adapted], ['masked'], rules)
@@ -140,9 +139,7 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
             f'too few to choose by: the paper protocol, an ensemble of '
             f'{TINY_ENSEMBLE}'
         )
-        tiny = _candidate('paper', config)
-        tiny.ensemble = TINY_ENSEMBLE
-        return Plan([tiny], ['paper'], rules)
+        return Plan([_candidate('paper', config, TINY_ENSEMBLE)], ['paper'], rules)
     rules.append(
         f'small graph ({num_nodes} nodes): the best validation AUC of '
         f'{", ".join(CANDIDATES)}'
@@ -177,9 +174,10 @@ def is_featureless(data: Data) -> bool:
     return bool(values.numel() == n and (rows == cols).all() and (values == 1).all())
 
 
-def _candidate(name: str, config: FitConfig) -> FitConfig:
+def _candidate(name: str, config: FitConfig, ensemble: int = 0) -> FitConfig:
+    # By default a candidate has the config's ensemble size ('ensemble': three).
     values = dict(PRESETS[name], model=config.model, seed=config.seed)
-    values['ensemble'] = config.ensemble  # 'ensemble': every candidate is one
+    values['ensemble'] = ensemble or config.ensemble
     keep = ('device', 'num_val', 'num_test', 'num_threads', 'max_dense_nodes')
     values.update({k: getattr(config, k) for k in keep})
     return FitConfig.from_preset(name, **values)

@@ -183,9 +183,8 @@ def _ensemble_result(config, runs, results) -> FitResult:
     run = runs[0]
     start = time.perf_counter()
     model = assemble(config, [r.model for r in runs], run.in_channels)
-    run.model = model
-    val_auc, val_ap, _ = run.evaluate('val')
-    test_auc, test_ap, z = run.evaluate('test')
+    val_auc, val_ap, _ = run.evaluate('val', model)
+    test_auc, test_ap, z = run.evaluate('test', model)
     metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
     timings = dict(results[0].timings)
     timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results) + (
