@@ -24,9 +24,13 @@ networkx built-ins ``karate``, ``lesmis``, ``florentine``, ``davis``, and
 synthetic graphs: ``sbm_feat`` (stochastic block model, features = noisy
 block indicators), ``sbm`` (the same graph featureless), ``geo_feat``
 (random geometric graph, features = the coordinates plus noise), ``er_noise``
-(Erdős–Rényi with uninformative random features), and two featureless graphs of 2000
+(Erdős–Rényi with uninformative random features), two featureless graphs of 2000
 nodes: ``plc`` (Holme–Kim power-law graph with clustering) and ``sbm_2k`` (four blocks of
-500). ``--edgelists DIR`` adds
+500), two featureless co-authorship graphs (papers as cliques of their authors, authors in
+groups of power-law sizes): ``collab_3k`` (2168 nodes with an edge) and ``collab_8k`` (5786),
+and ``bow``, a citation-like graph of 3000 nodes with binary bag-of-words features (a
+degree-corrected block model over six topics, ~18 words per node from the topic's word
+distribution). ``--edgelists DIR`` adds
 every ``DIR/*.txt`` (e.g. from ``scripts/real_graphs.py build``).
 
 Usage::
@@ -112,6 +116,68 @@ def _mid_sized(name: str):
     return gvae_ext.load_networkx(nx.Graph(graph))
 
 
+def _collaboration(num_authors: int, seed: int):
+    r"""A featureless co-authorship graph: authors in groups of power-law
+    sizes write papers with 1-8 authors, mostly from one group, chosen in
+    proportion to their earlier papers (+1); every paper links all its
+    authors (a clique), as in the co-authorship graphs of SNAP/arXiv."""
+    import networkx as nx
+
+    rng = random.Random(seed)
+    groups, start = [], 0
+    while start < num_authors:
+        size = min(num_authors - start, max(5, int(8 * rng.paretovariate(1.3))))
+        groups.append(list(range(start, start + size)))
+        start += size
+    papers = [1] * num_authors
+    graph = nx.Graph()
+    graph.add_nodes_from(range(num_authors))
+    for _ in range(int(1.4 * num_authors)):
+        group = rng.choices(groups, weights=[len(g) for g in groups])[0]
+        team = set()
+        for _ in range(min(8, 1 + int(rng.expovariate(0.6)))):
+            pool = group if rng.random() < 0.9 else rng.choice(groups)
+            team.add(rng.choices(pool, weights=[papers[a] for a in pool])[0])
+        for a in team:
+            papers[a] += 1
+        graph.add_edges_from((a, b) for a in team for b in team if a < b)
+    graph.remove_nodes_from([v for v in list(graph) if graph.degree(v) == 0])
+    return gvae_ext.load_networkx(nx.convert_node_labels_to_integers(graph))
+
+
+def _bag_of_words(num_nodes: int = 3000, topics: int = 6, vocab: int = 800):
+    r"""A citation-like graph with bag-of-words features: a degree-corrected
+    block model over topics (85% of a node's links within its topic, power-law
+    propensities), each node a binary bag of about 18 words drawn from its
+    topic's word distribution (Cora's documents average 18 words)."""
+    g = torch.Generator().manual_seed(23)
+    topic = torch.randint(topics, (num_nodes,), generator=g)
+    words = torch.distributions.Dirichlet(torch.full((vocab,), 0.05))
+    with torch.random.fork_rng():
+        torch.manual_seed(23)
+        dist = 0.5 * words.sample((topics,)) + 0.5 / vocab  # shared background
+    draws = torch.multinomial(dist[topic], 18, replacement=True, generator=g)
+    x = torch.zeros(num_nodes, vocab).scatter_(1, draws, 1.0)
+    weight = torch.rand(num_nodes, generator=g).pow(-1 / 1.5).clamp(max=40)
+    num_edges = 2 * num_nodes
+    src = torch.multinomial(weight, num_edges, replacement=True, generator=g)
+    same = torch.rand(num_edges, generator=g) < 0.85
+    dst = torch.empty_like(src)
+    for t in range(topics):
+        members = (topic == t).nonzero().view(-1)
+        pick = same & (topic[src] == t)
+        draw = torch.multinomial(weight[members], int(pick.sum()), True, generator=g)
+        dst[pick] = members[draw]
+    other = ~same
+    dst[other] = torch.multinomial(weight, int(other.sum()), True, generator=g)
+    keep = src != dst
+    ei = torch.stack([src[keep], dst[keep]])
+    ei = torch.unique(torch.cat([ei, ei.flip(0)], 1), dim=1)
+    from torch_geometric.data import Data
+
+    return Data(x=x, edge_index=ei, num_nodes=num_nodes)
+
+
 GRAPHS: Dict[str, Callable] = {
     'cora': gvae_ext.load_cora,
     'cora*': lambda: gvae_ext.featureless(gvae_ext.load_cora()),
@@ -125,6 +191,9 @@ GRAPHS: Dict[str, Callable] = {
     'er_noise': _erdos_renyi,
     'plc': lambda: _mid_sized('plc'),
     'sbm_2k': lambda: _mid_sized('sbm_2k'),
+    'collab_3k': lambda: _collaboration(3000, 17),
+    'collab_8k': lambda: _collaboration(8000, 19),
+    'bow': _bag_of_words,
 }
 
 

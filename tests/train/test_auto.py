@@ -9,6 +9,8 @@ from gvae_ext.train.auto import (
     CANDIDATES,
     FEATURELESS_ENSEMBLE,
     FEATURELESS_NODES,
+    LARGE_NODES,
+    SAMPLED_EPOCHS,
     TINY_ENSEMBLE,
     plan,
 )
@@ -20,6 +22,12 @@ def _graph(n: int, p: float = 0.1) -> Data:
     row, col = upper.nonzero().t()
     ei = torch.cat([torch.stack([row, col]), torch.stack([col, row])], 1)
     return Data(edge_index=ei, num_nodes=n)
+
+
+def _ring(n: int) -> Data:
+    i = torch.arange(n)
+    ei = torch.stack([i, (i + 1) % n])
+    return Data(edge_index=torch.cat([ei, ei.flip(0)], 1), num_nodes=n)
 
 
 def test_auto_is_the_default_and_holds_the_masked_values():
@@ -104,8 +112,19 @@ def test_featureless_mid_sized_graph_selects_masked_or_a_paper_ensemble():
     # with features, above FEATURELESS_NODES or with an option set: the masked model
     data.x = torch.randn(1500, 4)
     assert plan(FitConfig(model='vgae'), data).names == ['masked']
-    big = _graph(FEATURELESS_NODES + 1, 0.0005)
-    assert plan(FitConfig(model='vgae'), big).names == ['masked']
+    # above FEATURELESS_NODES the paper members train the sampled objective
+    mid = _ring(FEATURELESS_NODES + 1)
+    chosen = plan(FitConfig(model='vgae'), mid)
+    assert chosen.names == ['masked', 'paper_sampled']
+    config = chosen.configs[1]
+    assert (config.objective, config.epochs) == ('sampled', SAMPLED_EPOCHS)
+    assert config.ensemble == FEATURELESS_ENSEMBLE and config.hidden_channels == 32
+    assert 'sampled objective' in chosen.rules[-1]
+    # ... or where the dense objective is not allowed on the graph
+    small_dense = FitConfig(model='vgae', max_dense_nodes=1200)
+    assert plan(small_dense, _graph(1500, 0.004)).names[1] == 'paper_sampled'
+    # a large graph: the masked model only
+    assert plan(FitConfig(model='vgae'), _ring(LARGE_NODES + 1)).names == ['masked']
     assert plan(FitConfig(model='vgae', lr=0.02), _graph(1500, 0.004)).names == [
         'masked'
     ]
@@ -132,3 +151,19 @@ def test_is_featureless_recognises_no_x_and_identities_only():
     # the featureless rule applies to identity features too
     mid = featureless(_graph(1500, 0.004))
     assert plan(FitConfig(model='gae'), mid).names == ['masked', 'paper']
+
+
+def test_featureless_sampled_candidate_trains_and_is_chosen_by_validation(monkeypatch):
+    import gvae_ext.train.auto as auto
+
+    # A 1100-node featureless graph with the dense limit lowered below it.
+    monkeypatch.setattr(auto, 'FEATURELESS_NODES', 1000)
+    monkeypatch.setattr(auto, 'SAMPLED_EPOCHS', 30)
+    data = _graph(1100, 0.006)
+    result = fit(data, FitConfig(model='gae', seed=1))
+    names = [c['name'] for c in result.auto['candidates']]
+    assert names == ['masked', 'paper_sampled']
+    scores = [c['val_auc'] for c in result.auto['candidates']]
+    assert result.auto['chosen'] == names[scores.index(max(scores))]
+    assert result.metrics['val_auc'] == max(scores)
+    assert 'sampled objective' in result.auto['rules'][-1]
