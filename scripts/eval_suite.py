@@ -24,13 +24,15 @@ networkx built-ins ``karate``, ``lesmis``, ``florentine``, ``davis``, and
 synthetic graphs: ``sbm_feat`` (stochastic block model, features = noisy
 block indicators), ``sbm`` (the same graph featureless), ``geo_feat``
 (random geometric graph, features = the coordinates plus noise), ``er_noise``
-(Erdős–Rényi with uninformative random features), two featureless graphs of 2000
-nodes: ``plc`` (Holme–Kim power-law graph with clustering) and ``sbm_2k`` (four blocks of
-500), two featureless co-authorship graphs (papers as cliques of their authors, authors in
-groups of power-law sizes): ``collab_3k`` (2168 nodes with an edge) and ``collab_8k`` (5786),
-and ``bow``, a citation-like graph of 3000 nodes with binary bag-of-words features (a
-degree-corrected block model over six topics, ~18 words per node from the topic's word
-distribution). ``--edgelists DIR`` adds
+(Erdős–Rényi with uninformative random features), two featureless graphs of
+2000 nodes: ``plc`` (Holme–Kim power-law graph with clustering) and
+``sbm_2k`` (four blocks of 500), ``plc_noise`` (``plc`` with 16
+uninformative random features), two featureless co-authorship graphs (papers
+as cliques of their authors, authors in groups of power-law sizes):
+``collab_3k`` (2168 nodes with an edge) and ``collab_8k`` (5786), and
+``bow``, a citation-like graph of 3000 nodes with binary bag-of-words
+features (a degree-corrected block model over six topics, ~18 words per node
+from the topic's word distribution). ``--edgelists DIR`` adds
 every ``DIR/*.txt`` (e.g. from ``scripts/real_graphs.py build``).
 
 Usage::
@@ -109,11 +111,14 @@ def _erdos_renyi():
 def _mid_sized(name: str):
     import networkx as nx
 
-    if name == 'plc':  # clustered, heavy-tailed degrees (Holme-Kim)
+    if name.startswith('plc'):  # clustered, heavy-tailed degrees (Holme-Kim)
         graph = nx.powerlaw_cluster_graph(2000, 3, 0.3, seed=11)
     else:  # 'sbm_2k': four communities of 500
         graph = nx.stochastic_block_model([500] * 4, _probs(4, 0.012, 0.001), seed=13)
-    return gvae_ext.load_networkx(nx.Graph(graph))
+    x = None
+    if name == 'plc_noise':  # the same graph with 16 uninformative features
+        x = torch.randn(2000, 16, generator=torch.Generator().manual_seed(11))
+    return gvae_ext.load_networkx(nx.Graph(graph), features=x)
 
 
 def _collaboration(num_authors: int, seed: int):
@@ -190,6 +195,7 @@ GRAPHS: Dict[str, Callable] = {
     'geo_feat': _geometric,
     'er_noise': _erdos_renyi,
     'plc': lambda: _mid_sized('plc'),
+    'plc_noise': lambda: _mid_sized('plc_noise'),
     'sbm_2k': lambda: _mid_sized('sbm_2k'),
     'collab_3k': lambda: _collaboration(3000, 17),
     'collab_8k': lambda: _collaboration(8000, 19),

@@ -26,7 +26,7 @@ rules, each only to fields the user left at the preset's value (a field in
   their logits; a few seconds at most on such a graph), which evens out the
   large seed-to-seed spread of a single small model.
 
-* **featureless graphs** (no ``x``, or the identity: :func:`is_featureless`)
+* **featureless graphs** (no ``x``, or one-hot node ids: :func:`is_featureless`)
   of more than :data:`SMALL_NODES` nodes that are not large (full batch, one
   process): model selection on the validation edges between the adapted
   ``'masked'`` config and Kipf & Welling's ``'paper'`` protocol as an
@@ -167,10 +167,13 @@ def _featureless(adapted: FitConfig, config: FitConfig, num_nodes: int, rules) -
 
 
 def is_featureless(data: Data) -> bool:
-    r"""Whether :obj:`data` has no node features: no ``x``, or the identity.
+    r"""Whether :obj:`data` has no node features: no ``x``, or one-hot ids.
 
-    The identity is what :func:`gvae_ext.featureless` and ``--featureless``
-    give (a sparse CSR identity); a dense or sparse COO identity counts too.
+    One-hot node ids are the identity, what :func:`gvae_ext.featureless` and
+    ``--featureless`` give (a sparse CSR identity; a dense or sparse COO one
+    counts too), or any permutation of it (one 1 in every row and column):
+    :math:`P W_0` is :math:`W_0` with its rows reordered, so such features
+    carry nothing but the nodes' names.
     """
     x = getattr(data, 'x', None)
     if x is None:
@@ -189,7 +192,16 @@ def is_featureless(data: Data) -> bool:
     else:
         rows, cols = x.nonzero().t()
         values = x[rows, cols]
-    return bool(values.numel() == n and (rows == cols).all() and (values == 1).all())
+    if values.numel() != n or not bool((values == 1).all()):
+        return False
+    ones = torch.ones_like(rows)
+    per_row = torch.zeros(n, dtype=rows.dtype, device=rows.device).index_add_(
+        0, rows, ones
+    )
+    per_col = torch.zeros(n, dtype=cols.dtype, device=cols.device).index_add_(
+        0, cols, ones
+    )
+    return bool((per_row == 1).all() and (per_col == 1).all())
 
 
 def _candidate(name: str, config: FitConfig, ensemble: int = 0, **changes) -> FitConfig:

@@ -148,6 +148,15 @@ def test_is_featureless_recognises_no_x_and_identities_only():
     x[0, 1] = 1.0
     data.x = x.to_sparse_csr()
     assert not is_featureless(data)
+    # one-hot ids in another order are the identity with its rows permuted
+    perm = torch.randperm(30, generator=torch.Generator().manual_seed(0))
+    for layout in (lambda t: t, torch.Tensor.to_sparse, torch.Tensor.to_sparse_csr):
+        data.x = layout(torch.eye(30)[perm])
+        assert is_featureless(data)
+    x = torch.eye(30)[perm]
+    x[:, 3] = x[:, 4]  # a column twice, another never: not a permutation
+    data.x = x
+    assert not is_featureless(data)
     # the featureless rule applies to identity features too
     mid = featureless(_graph(1500, 0.004))
     assert plan(FitConfig(model='gae'), mid).names == ['masked', 'paper']
