@@ -10,6 +10,7 @@ from gvae_ext.train.auto import (
     FEATURELESS_ENSEMBLE,
     FEATURELESS_NODES,
     LARGE_NODES,
+    MIN_VAL_PAIRS,
     SAMPLED_EPOCHS,
     TINY_ENSEMBLE,
     plan,
@@ -63,6 +64,12 @@ def test_tiny_validation_split_trains_a_paper_ensemble():
     assert chosen.names == ['paper'] and chosen.configs[0].preset == 'paper'
     assert chosen.configs[0].ensemble == TINY_ENSEMBLE
     assert 'too few to choose by' in chosen.rules[-1]
+    # the boundary: MIN_VAL_PAIRS validation pairs are enough to choose by
+    mid = _graph(200, 0.06)  # about 1200 edges
+    below = plan(FitConfig(model='gae', num_val=MIN_VAL_PAIRS - 1), mid)
+    assert below.names == ['paper']
+    at = plan(FitConfig(model='gae', num_val=MIN_VAL_PAIRS), mid)
+    assert at.names == list(CANDIDATES)
     result = fit(data, FitConfig(model='gae'))
     alone = fit(
         data, FitConfig.from_preset('paper', model='gae', ensemble=TINY_ENSEMBLE)
@@ -75,7 +82,7 @@ def test_tiny_validation_split_trains_a_paper_ensemble():
 
 
 def test_small_graph_selection_picks_the_best_validation_auc():
-    data = _graph(200, 0.03)  # about 600 edges: 30 validation pairs
+    data = _graph(200, 0.06)  # about 1200 edges: 60 validation pairs
     chosen = plan(FitConfig(model='gae', epochs=3), data)
     # an overridden field turns the selection off (the user's config runs)
     assert len(chosen.configs) == 1
@@ -97,7 +104,7 @@ def test_ensemble_preset_is_adapted_like_auto():
     cora = load_cora()
     vgae = plan(FitConfig(preset='ensemble', model='vgae'), cora)
     assert vgae.configs[0].dropout == 0.2 and vgae.configs[0].ensemble == 3
-    small = plan(FitConfig(preset='ensemble', model='gae'), _graph(200, 0.03))
+    small = plan(FitConfig(preset='ensemble', model='gae'), _graph(200, 0.06))
     assert [c.ensemble for c in small.configs] == [3, 3, 3]
 
 
