@@ -96,23 +96,19 @@ class EnsembleDecoder(_Members):
         scale = len(self.members) ** 0.5  # undo EnsembleEncoder's scaling
         return [block * scale for block in z.split(self.sizes, dim=1)]
 
-    def forward(self, z: Tensor, edge_index: Tensor, sigmoid: bool = True) -> Tensor:
-        r"""Score the pairs :obj:`edge_index` (see :class:`~gvae_ext.nn.MLPDecoder`)."""
-        logits = [
-            member(block, edge_index, sigmoid=False)
-            for member, block in zip(self.members, self._blocks(z))
-        ]
+    def _mean(self, score, z: Tensor, sigmoid: bool) -> Tensor:
+        # score(member, block) -> that member's logits on its block of z
+        logits = [score(m, block) for m, block in zip(self.members, self._blocks(z))]
         out = torch.stack(logits).mean(0)
         return torch.sigmoid(out) if sigmoid else out
 
+    def forward(self, z: Tensor, edge_index: Tensor, sigmoid: bool = True) -> Tensor:
+        r"""Score the pairs :obj:`edge_index` (see :class:`~gvae_ext.nn.MLPDecoder`)."""
+        return self._mean(lambda m, b: m(b, edge_index, sigmoid=False), z, sigmoid)
+
     def forward_all(self, z: Tensor, sigmoid: bool = True) -> Tensor:
         r"""Score all :math:`N^2` pairs."""
-        logits = [
-            member.forward_all(block, sigmoid=False)
-            for member, block in zip(self.members, self._blocks(z))
-        ]
-        out = torch.stack(logits).mean(0)
-        return torch.sigmoid(out) if sigmoid else out
+        return self._mean(lambda m, b: m.forward_all(b, sigmoid=False), z, sigmoid)
 
 
 __all__ = ['EnsembleEncoder', 'EnsembleDecoder']

@@ -158,16 +158,16 @@ def _featureless(adapted: FitConfig, config: FitConfig, num_nodes: int, rules) -
     # dense objective up to FEATURELESS_NODES nodes, sampled above (O(E)).
     ensemble = max(FEATURELESS_ENSEMBLE, config.ensemble)
     if num_nodes <= min(FEATURELESS_NODES, config.max_dense_nodes):
-        name, paper = 'paper', _candidate('paper', config, ensemble)
+        name, how = 'paper', ''
+        paper = _candidate('paper', config, ensemble)
     else:
-        name = 'paper_sampled'
+        name, how = 'paper_sampled', ' (sampled objective)'
         paper = _candidate(
             'paper', config, ensemble, objective='sampled', epochs=SAMPLED_EPOCHS
         )
     rules.append(
         f'featureless graph ({num_nodes} nodes): the best validation AUC of '
-        f'masked and the paper protocol{" (sampled objective)" * (name != "paper")} '
-        f'as an ensemble of {ensemble}'
+        f'masked and the paper protocol{how} as an ensemble of {ensemble}'
     )
     return Plan([adapted, paper], ['masked', name], rules)
 
@@ -200,13 +200,7 @@ def is_featureless(data: Data) -> bool:
         values = x[rows, cols]
     if values.numel() != n or not bool((values == 1).all()):
         return False
-    ones = torch.ones_like(rows)
-    per_row = torch.zeros(n, dtype=rows.dtype, device=rows.device).index_add_(
-        0, rows, ones
-    )
-    per_col = torch.zeros(n, dtype=cols.dtype, device=cols.device).index_add_(
-        0, cols, ones
-    )
+    per_row, per_col = (torch.bincount(i, minlength=n) for i in (rows, cols))
     return bool((per_row == 1).all() and (per_col == 1).all())
 
 

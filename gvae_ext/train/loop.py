@@ -164,7 +164,7 @@ def _train_candidate(data, config, split, replica, progress):
             "'ensemble' > 1 trains in one process; run it without torchrun "
             f'(got ensemble={config.ensemble}, world size {replica.world_size})'
         )
-    runs, results = [], []
+    first, results = None, []
     for k in range(config.ensemble):
         member = config
         if config.ensemble > 1:
@@ -172,17 +172,19 @@ def _train_candidate(data, config, split, replica, progress):
         torch.random.manual_seed(member.seed)
         run = _Run(data, member, split, replica)
         split = run.split  # member 0's split (from config.seed) for every member
-        runs.append(run)
+        if k == 0:  # kept to evaluate the ensemble; the other runs are dropped
+            first = run
         results.append(_train(run, progress))
     if len(results) == 1 or results[0] is None:
         return results[0], split
-    return _ensemble_result(config, runs, results), split
+    return _ensemble_result(config, first, results), split
 
 
-def _ensemble_result(config, runs, results) -> FitResult:
-    run = runs[0]
+def _ensemble_result(config, run, results) -> FitResult:
+    # `run` is member 0's (the split, features and evaluation); each result's
+    # model is that member's trained (V)GAE.
     start = time.perf_counter()
-    model = assemble(config, [r.model for r in runs], run.in_channels)
+    model = assemble(config, [r.model for r in results], run.in_channels)
     val_auc, val_ap, _ = run.evaluate('val', model)
     test_auc, test_ap, z = run.evaluate('test', model)
     metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
