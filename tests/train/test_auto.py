@@ -137,6 +137,30 @@ def test_featureless_mid_sized_graph_selects_masked_or_a_paper_ensemble():
     ]
 
 
+def test_featureless_graph_with_few_validation_pairs_trains_the_paper_ensemble():
+    # a ring of 1200 nodes: 1200 pairs -> 60 validation pairs
+    ring = _ring(1200)
+    chosen = plan(FitConfig(model='vgae'), ring)
+    assert chosen.names == ['masked', 'paper']
+    # a path of 1100 nodes: 1099 pairs -> 54 validation pairs, still chosen by
+    i = torch.arange(1099)
+    path = torch.stack([i, i + 1])
+    data = Data(edge_index=torch.cat([path, path.flip(0)], 1), num_nodes=1100)
+    assert plan(FitConfig(model='vgae'), data).names == ['masked', 'paper']
+    # ... but with 4% held out for validation: 43 pairs, too few to choose by
+    chosen = plan(FitConfig(model='vgae', num_val=0.04), data)
+    assert chosen.names == ['paper']
+    config = chosen.configs[0]
+    assert config.preset == 'paper' and config.ensemble == FEATURELESS_ENSEMBLE
+    assert config.num_val == 0.04
+    assert '43 validation pairs, too few to choose by' in chosen.rules[-1]
+    # above FEATURELESS_NODES: the sampled paper ensemble alone
+    sparse = Data(edge_index=data.edge_index, num_nodes=FEATURELESS_NODES + 1)
+    chosen = plan(FitConfig(model='vgae', num_val=0.04), sparse)
+    assert chosen.names == ['paper_sampled']
+    assert chosen.configs[0].objective == 'sampled'
+
+
 def test_is_featureless_recognises_no_x_and_identities_only():
     from gvae_ext import featureless
     from gvae_ext.train.auto import is_featureless
