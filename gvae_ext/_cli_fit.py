@@ -162,7 +162,8 @@ def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
     summary = result.to_dict()
     summary.update(dataset=args.dataset, num_nodes=int(data.num_nodes))
     if args.save:
-        save(args.save, result.model, config, data.x.size(1))
+        # the config the model was built from (auto may choose another candidate)
+        save(args.save, result.model, result.config, data.x.size(1))
     if args.embeddings:
         write_embeddings(args.embeddings, result.embeddings, data)
     if args.plots:

@@ -74,10 +74,12 @@ def _networkx(name: str):
     return gvae_ext.load_networkx(nx.convert_node_labels_to_integers(graph))
 
 
-def _sbm(features: bool):
+def _sbm(features: bool, size: int = 60):
     import networkx as nx
 
-    sizes, p_in, p_out = [60, 60, 60, 60, 60], 0.12, 0.01
+    # the expected degree (about 11) does not depend on the block size
+    sizes = [size] * 5
+    p_in, p_out = 0.12 * (60 / size), 0.01 * (60 / size)
     graph = nx.stochastic_block_model(sizes, _probs(len(sizes), p_in, p_out), seed=7)
     g = torch.Generator().manual_seed(7)
     block = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
@@ -90,13 +92,13 @@ def _probs(k: int, p_in: float, p_out: float):
     return [[p_in if i == j else p_out for j in range(k)] for i in range(k)]
 
 
-def _geometric():
+def _geometric(num_nodes: int = 300, radius: float = 0.11):
     import networkx as nx
 
-    graph = nx.random_geometric_graph(300, 0.11, seed=3)
-    pos = torch.tensor([graph.nodes[i]['pos'] for i in range(300)])
+    graph = nx.random_geometric_graph(num_nodes, radius, seed=3)
+    pos = torch.tensor([graph.nodes[i]['pos'] for i in range(num_nodes)])
     g = torch.Generator().manual_seed(3)
-    x = torch.cat([pos, torch.randn(300, 6, generator=g)], 1)
+    x = torch.cat([pos, torch.randn(num_nodes, 6, generator=g)], 1)
     return gvae_ext.load_networkx(graph, features=x)
 
 
@@ -193,6 +195,8 @@ GRAPHS: Dict[str, Callable] = {
     'sbm_feat': lambda: _sbm(True),
     'sbm': lambda: _sbm(False),
     'geo_feat': _geometric,
+    'geo_2k': lambda: _geometric(2000, 0.042),
+    'sbm_feat_2k': lambda: _sbm(True, 400),
     'er_noise': _erdos_renyi,
     'plc': lambda: _mid_sized('plc'),
     'plc_noise': lambda: _mid_sized('plc_noise'),

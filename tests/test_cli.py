@@ -71,6 +71,35 @@ def test_fit_save_load_and_embeddings(tmp_path):
     assert torch.equal(again, torch.from_numpy(z))
 
 
+def test_fit_save_writes_the_candidate_auto_chose(tmp_path):
+    # On a tiny graph `auto` trains the paper protocol as an ensemble: the
+    # checkpoint must hold that model's config, not the masked default's.
+    import networkx as nx
+
+    from gvae_ext.datasets import featureless, read_edgelist
+    from gvae_ext.link.split import split_edges
+    from gvae_ext.train.checkpoint import load
+
+    graph = tmp_path / 'karate.txt'
+    graph.write_text(''.join(f'{u} {v}\n' for u, v in nx.karate_club_graph().edges()))
+    ckpt, emb, out = tmp_path / 'm.pt', tmp_path / 'z.npy', tmp_path / 'run.json'
+    argv = ['fit', '--dataset', f'edgelist:{graph}', '--model', 'gae', '--seed', '2']
+    argv += ['--save', str(ckpt), '--embeddings', str(emb), '--json', str(out)]
+    assert main(argv) == 0
+    result = json.loads(out.read_text())
+    assert result['auto']['chosen'] == 'paper'
+    assert result['config']['preset'] == 'paper' and result['config']['ensemble'] == 5
+    model = load(str(ckpt))
+    assert len(model.encoder.members) == 5
+    data = featureless(read_edgelist(graph))
+    split = split_edges(
+        data.edge_index, data.num_nodes, generator=torch.Generator().manual_seed(2)
+    )
+    with torch.no_grad():
+        again = model.encode(data.x, split.train_pos_edge_index)
+    assert torch.equal(again, torch.from_numpy(np.load(emb)))
+
+
 def test_fit_knobs_override_the_preset(tmp_path):
     knobs = dict(
         hidden_channels=8, out_channels=4, dropout=0.1, input_dropout=0.2,

@@ -33,7 +33,10 @@ def save(
     Args:
         path (str or os.PathLike): The checkpoint file; its folder is created.
         model (torch.nn.Module): The trained model.
-        config (FitConfig): The configuration the model was built from.
+        config (FitConfig): The configuration the model was built from: a
+            :func:`~gvae_ext.fit` result's :obj:`result.config` (under the
+            ``'auto'`` preset the chosen candidate's config, which may be
+            another preset or an ensemble), not the config passed to it.
         in_channels (int): The number of input features.
     """
     payload = dict(
