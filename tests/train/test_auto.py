@@ -1,5 +1,8 @@
 """The 'auto' default: rules by graph and model, selection on small graphs."""
 
+import warnings
+
+import pytest
 import torch
 from torch_geometric.data import Data
 
@@ -207,3 +210,32 @@ def test_featureless_sampled_candidate_trains_and_is_chosen_by_validation(monkey
     assert result.auto['chosen'] == names[scores.index(max(scores))]
     assert result.metrics['val_auc'] == max(scores)
     assert 'sampled objective' in result.auto['rules'][-1]
+
+
+def test_constant_features_are_recognised_and_fit_warns():
+    from gvae_ext.train.auto import has_constant_features
+
+    data = _graph(40)
+    assert not has_constant_features(data)  # no x
+    cases = [
+        (torch.ones(40, 1), True),
+        (torch.ones(40, 3) * torch.tensor([1.0, 2.0, 3.0]), True),
+        (torch.ones(40, 2, dtype=torch.long), True),
+        (torch.zeros(40, 4).to_sparse(), True),
+        (torch.ones(40, 2).to_sparse_csr(), True),
+        (torch.randn(40, 2), False),
+        (torch.eye(40).to_sparse(), False),
+        (torch.cat([torch.ones(40, 1), torch.arange(40.0).view(-1, 1)], 1), False),
+    ]
+    for x, constant in cases:
+        data.x = x
+        assert has_constant_features(data) == constant, x
+    data.x = torch.ones(40, 1)
+    before = data.x.clone()
+    with pytest.warns(UserWarning, match='same for every node'):
+        fit(data, FitConfig(model='gae', epochs=1))
+    assert torch.equal(data.x, before)  # warned, not replaced
+    data.x = torch.randn(40, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UserWarning)
+        fit(data, FitConfig(model='gae', epochs=1))
