@@ -162,18 +162,41 @@ def load_graph(
     return read_edgelist(arg, features), None
 
 
+def _attribute_row(graph, node, name: str, first) -> np.ndarray:
+    # One node's feature attribute as a flat float32 row, the length of `first`'s.
+    if name not in graph.nodes[node]:
+        raise ValueError(
+            f"'features': node {node!r} has no attribute {name!r} "
+            f'(got attributes {sorted(graph.nodes[node])})'
+        )
+    value = graph.nodes[node][name]
+    try:
+        row = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        row = None
+    if row is None or row.ndim > 1:
+        raise ValueError(
+            f"'features': node {node!r}'s attribute {name!r} must be a number or "
+            f'a flat sequence of numbers (got {value!r:.60})'
+        )
+    row = row.reshape(-1)
+    if first is not None and row.size != first[1].size:
+        raise ValueError(
+            f"'features': every node's attribute {name!r} must have the same "
+            f'length, {first[1].size} as for node {first[0]!r} (got {row.size} '
+            f'for node {node!r})'
+        )
+    return row
+
+
 def _node_features(graph, features, order: list) -> Optional[Tensor]:
     if features is None:
         return None
     if isinstance(features, str):
         rows = []
         for node in order:
-            if features not in graph.nodes[node]:
-                raise ValueError(
-                    f"'features': node {node!r} has no attribute {features!r} "
-                    f'(got attributes {sorted(graph.nodes[node])})'
-                )
-            rows.append(np.asarray(graph.nodes[node][features], dtype=np.float32))
+            first = (order[0], rows[0]) if rows else None
+            rows.append(_attribute_row(graph, node, features, first))
         features = torch.from_numpy(np.stack(rows))
     elif isinstance(features, np.ndarray):
         features = torch.from_numpy(features)

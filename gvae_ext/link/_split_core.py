@@ -55,7 +55,10 @@ def split_ids(
     num_train = num_edges - n_val - n_test
     if num_train <= 0:
         raise ValueError(
-            f'Insufficient number of edges for training (num_train={num_train})'
+            f'Insufficient number of edges for training (num_train={num_train}): '
+            f"'num_val' and 'num_test' hold out {n_val} + {n_test} of the "
+            f'{num_edges} {"undirected " if is_undirected else ""}edges of '
+            f"'edge_index' (got num_val={num_val}, num_test={num_test})"
         )
     n_neg_val, n_neg_test = int(n_val * neg_ratio), int(n_test * neg_ratio)
     if n_neg_val + n_neg_test > int(free[0]):

@@ -22,7 +22,12 @@ import torch
 from torch import Tensor
 
 from gvae_ext._cache import TensorCache
-from gvae_ext._checks import check_edge_index
+from gvae_ext._checks import (
+    check_edge_index,
+    check_generator,
+    check_positive_int,
+    check_tensor,
+)
 from gvae_ext.link import _pairs
 
 # Graphs with at most this many ordered pairs get a bitmap (2**28 bits: 32 MB,
@@ -54,8 +59,8 @@ def _set_bits(size: int, pos: Tensor) -> Tensor:
     return bits
 
 
-def _blocked(edge_index: Tensor, n: int):
-    check_edge_index(edge_index, n, name='pos_edge_index')
+def _blocked(edge_index: Tensor, n: int, name: str):
+    check_edge_index(edge_index, n, name=name)
     row, col = edge_index.long()
     keep = row != col
     row, col = row[keep], col[keep]
@@ -135,13 +140,31 @@ def fast_negative_sampling(
 
     :rtype: LongTensor of shape :obj:`[2, num_neg_samples]`
     """
-    n = num_nodes
+    return sample_free_pairs(
+        edge_index, num_nodes, num_neg_samples, generator, name='edge_index'
+    )
+
+
+def sample_free_pairs(
+    edge_index: Tensor, num_nodes: int, num_neg_samples: int, generator, *, name: str
+) -> Tensor:
+    r"""Draw uniform non-edges as :func:`fast_negative_sampling` does.
+
+    Its messages call :obj:`edge_index` :obj:`name` (``'pos_edge_index'`` for
+    a model's loss).
+    """
+    check_tensor(edge_index, name)
+    n = check_positive_int(num_nodes, 'num_nodes')
+    num_neg_samples = check_positive_int(
+        num_neg_samples, 'num_neg_samples', allow_zero=True
+    )
+    check_generator(generator, device=edge_index.device, of=repr(name))
     kind, blocked, free = _CACHE.get(
-        edge_index, ('negative', n), lambda: _blocked(edge_index, n)
+        edge_index, ('negative', n), lambda: _blocked(edge_index, n, name)
     )
     if num_neg_samples > 0 and free <= 0:
         raise ValueError(
-            "'pos_edge_index' leaves no non-edge to sample as a negative "
+            f"'{name}' leaves no non-edge to sample as a negative "
             f'(got a complete graph on {n} nodes)'
         )
     device = blocked[0].device

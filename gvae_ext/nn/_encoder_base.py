@@ -126,6 +126,14 @@ class _Encoder(torch.nn.Module):
                 f"'x' must have in_channels={self.in_channels} columns "
                 f'(got {x.size(1)})'
             )
+        dtype = self.weight1.dtype
+        autocast = torch.is_autocast_enabled(x.device.type)
+        if x.is_floating_point() and x.dtype != dtype and not autocast:
+            raise ValueError(
+                f"'x' must have the dtype of the encoder's weights ({dtype}); "
+                f'convert it with x.to({dtype}) or the model with '
+                f'.to(x.dtype) (got {x.dtype})'
+            )
         return x.size(0)
 
     def _first_layer(self, x: Optional[Tensor], num_nodes: int) -> Tensor:
@@ -160,7 +168,16 @@ class _Encoder(torch.nn.Module):
 
     def _gcn_hidden(self, x: Optional[Tensor], edge_index: Adj):
         num_nodes = self._num_nodes(x)
-        adj = adjacency_operator(edge_index, num_nodes, self._cache)
+        try:
+            adj = adjacency_operator(edge_index, num_nodes, self._cache)
+        except ValueError as error:
+            if x is not None:
+                raise
+            raise ValueError(
+                f'{error}; with x=None (identity features) the graph has '
+                f'in_channels={self.in_channels} nodes: build the encoder with '
+                'in_channels=num_nodes'
+            ) from None
         h = spmm(adj, self._first_layer(x, num_nodes))
         if self.bias1 is not None:
             h = h + self.bias1

@@ -8,7 +8,7 @@ from torch import Tensor
 from gvae_ext._checks import check_edge_index, check_generator, check_positive_int
 from gvae_ext.link.metrics import link_auc_ap
 from gvae_ext.link.negative import negative_sampling
-from gvae_ext.link.train_negatives import fast_negative_sampling
+from gvae_ext.link.train_negatives import sample_free_pairs
 from gvae_ext.nn.decoders import InnerProductDecoder, check_embedding
 from gvae_ext.nn.objectives import (
     check_alpha,
@@ -150,8 +150,8 @@ class GAE(torch.nn.Module):
         r"""Draw training negatives the way :obj:`neg_sampling` says."""
         g = self._generator(pos_edge_index.device)
         if self.neg_sampling == 'fast':
-            return fast_negative_sampling(
-                pos_edge_index, num_nodes, num_neg_samples, generator=g
+            return sample_free_pairs(
+                pos_edge_index, num_nodes, num_neg_samples, g, name='pos_edge_index'
             )
         return negative_sampling(
             pos_edge_index, num_nodes, num_neg_samples, generator=g
@@ -271,6 +271,12 @@ class GAE(torch.nn.Module):
         """
         self._check_pairs(z, pos_edge_index, 'pos_edge_index')
         self._check_pairs(z, neg_edge_index, 'neg_edge_index')
+        if z.is_floating_point() and not bool(torch.isfinite(z).all()):
+            bad = int((~torch.isfinite(z)).any(1).sum())
+            raise ValueError(
+                f"'z' must be finite to be scored (got NaN or inf in {bad} of "
+                f'its {z.size(0)} rows)'
+            )
         pos = self.decoder(z, pos_edge_index, sigmoid=False)
         neg = self.decoder(z, neg_edge_index, sigmoid=False)
         auc, ap = link_auc_ap(pos, neg)

@@ -355,6 +355,21 @@ def test_from_networkx_errors():
         graph = nx.path_graph(2)
         graph.nodes[0]['x'] = [1.0]
         load_networkx(graph, features='x')
+    graph = nx.path_graph(3)
+    for node, value in zip(graph, ([1.0, 2.0], [1.0, 2.0, 3.0], [0.0, 0.0])):
+        graph.nodes[node]['x'] = value
+    with pytest.raises(
+        ValueError,
+        match=r"'features': every node's attribute 'x' must have the same length, "
+        r'2 as for node 0 \(got 3 for node 1\)',
+    ):
+        load_networkx(graph, features='x')
+    graph.nodes[1]['x'] = 'abc'
+    with pytest.raises(ValueError, match=r"node 1's attribute 'x' must be a number"):
+        load_networkx(graph, features='x')
+    for node in graph:
+        graph.nodes[node]['x'] = float(node)  # numbers: one feature each
+    assert load_networkx(graph, features='x').x.tolist() == [[0.0], [1.0], [2.0]]
     with pytest.warns(UserWarning, match=r"'graph': dropped 1 self-loop"):
         data = load_networkx(nx.Graph([(0, 0), (0, 1)]))
     assert pairs(data) == [(0, 1), (1, 0)]

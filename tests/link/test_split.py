@@ -167,7 +167,8 @@ BAD_SPLITS = [
     (
         dict(edge_index=EDGE, num_val=2, num_test=1),
         'Insufficient number of edges for '
-        r'training \(num_train=0\)',
+        r"training \(num_train=0\): 'num_val' and 'num_test' hold out 2 \+ 1 of "
+        r"the 3 undirected edges of 'edge_index' \(got num_val=2, num_test=1\)",
     ),
     (dict(edge_index=EDGE, num_val=1.5), "'num_val' must be a float in"),
     (dict(edge_index=EDGE, num_val=0.7, num_test=0.4), 'Insufficient number'),

@@ -187,7 +187,7 @@ def test_fast_negative_sampling_properties(mode, monkeypatch):
     edge_index, _ = random_graph(n=12, e=30)
     edge_index = edge_index.clone()  # a fresh tensor: no cache entry yet
     kind = {'collisions': 'hashed'}.get(mode, mode)
-    assert fast._blocked(edge_index, 12)[0] == kind
+    assert fast._blocked(edge_index, 12, 'edge_index')[0] == kind
     n = 12
     g = torch.Generator().manual_seed(0)
     neg = fast_negative_sampling(edge_index, n, 30000, generator=g)
@@ -219,7 +219,7 @@ def test_fast_negative_sampling_hashed_on_a_large_graph(device):
     n = 20_000  # n * n > BITMAP_MAX_PAIRS: the hashed bitmap
     g = torch.Generator().manual_seed(3)
     edge_index = torch.randint(0, n, (2, 60_000), generator=g).to(device)
-    assert fast._blocked(edge_index, n)[0] == 'hashed'
+    assert fast._blocked(edge_index, n, 'edge_index')[0] == 'hashed'
     gen = torch.Generator(device).manual_seed(0)
     neg = fast_negative_sampling(edge_index, n, 200_000, generator=gen)
     assert neg.shape == (2, 200_000) and neg.device == edge_index.device
@@ -232,13 +232,44 @@ def test_fast_negative_sampling_hashed_on_a_large_graph(device):
         assert bool(((counts - 10_000).abs() < 6 * 10_000**0.5).all())
 
 
+@pytest.mark.parametrize(
+    'kwargs, error, match',
+    [
+        (
+            dict(num_neg_samples=-1),
+            ValueError,
+            "'num_neg_samples' must be a non-negative",
+        ),
+        (dict(num_neg_samples=2.5), ValueError, "'num_neg_samples' must be an integer"),
+        (
+            dict(num_neg_samples=True),
+            ValueError,
+            "'num_neg_samples' must be an integer",
+        ),
+        (dict(num_nodes=None), ValueError, "'num_nodes' must be an integer"),
+        (dict(num_nodes=3.0), ValueError, "'num_nodes' must be an integer"),
+        (dict(num_nodes=2), ValueError, "'edge_index' contains node index 2"),
+        (dict(generator=5), TypeError, "'generator' must be a torch.Generator"),
+        (dict(edge_index=[[0, 1], [1, 0]]), TypeError, "'edge_index' must be a torch"),
+    ],
+)
+def test_fast_negative_sampling_rejects_bad_arguments(kwargs, error, match):
+    args = dict(
+        edge_index=torch.tensor([[0, 1, 2], [1, 2, 0]]), num_nodes=3, num_neg_samples=2
+    )
+    args.update(kwargs)
+    generator = args.pop('generator', None)
+    with pytest.raises(error, match=match):
+        fast_negative_sampling(**args, generator=generator)
+
+
 def test_fast_negative_sampling_dense_graph_uses_the_rank_trick():
     import gvae_ext.link.train_negatives as fast
 
     n = 40
     pairs = torch.combinations(torch.arange(n)).t()
     edge_index = torch.cat([pairs, pairs.flip(0)], 1)[:, 6:]  # 6 ordered pairs free
-    assert fast._blocked(edge_index, n)[0] == 'gaps'
+    assert fast._blocked(edge_index, n, 'edge_index')[0] == 'gaps'
     neg = fast_negative_sampling(edge_index, n, 600)
     expected = {
         tuple(p) for p in torch.cat([pairs, pairs.flip(0)], 1)[:, :6].t().tolist()
@@ -529,3 +560,12 @@ def test_symmetric_positives_scored_once_per_pair():
         ref = -F.logsigmoid(logits).mean() - F.logsigmoid(-neg_logits).mean()
         (ref_grad,) = torch.autograd.grad(ref, z)
         assert torch.allclose(loss, ref) and torch.allclose(grad, ref_grad)
+
+
+def test_test_rejects_non_finite_embeddings():
+    model = GAE(GCNEncoder(4, 8, 3))
+    z = torch.randn(5, 3)
+    z[2, 1] = float('nan')
+    pos, neg = torch.tensor([[0], [1]]), torch.tensor([[2], [3]])
+    with pytest.raises(ValueError, match=r"'z' must be finite .* 1 of its 5 rows"):
+        model.test(z, pos, neg)

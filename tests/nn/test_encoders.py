@@ -315,3 +315,21 @@ def test_encoder_device(device):
     ref = VariationalGCNEncoder(7, 4, 3)
     ref.load_state_dict({k: v.cpu() for k, v in enc.state_dict().items()})
     assert torch.allclose(mu.cpu(), ref(x.cpu(), EDGE_INDEX)[0], atol=1e-5)
+
+
+def test_encoder_input_errors_name_the_cause():
+    encoder = GCNEncoder(4, 8, 3)
+    edge_index = torch.tensor([[0, 1, 2, 6], [1, 2, 3, 0]])
+    with pytest.raises(ValueError, match=r"'x' must have the dtype of the encoder"):
+        encoder(torch.randn(7, 4, dtype=torch.float64), edge_index)
+    with pytest.raises(ValueError, match=r'\(got torch.float16\)'):
+        encoder(torch.ones(7, 4, dtype=torch.float16), edge_index)
+    with pytest.raises(
+        ValueError, match=r'with x=None \(identity features\) the graph'
+    ):
+        encoder(None, edge_index)  # 7 nodes, in_channels=4
+    assert encoder(torch.randn(7, 4), edge_index).shape == (7, 3)
+    double = GCNEncoder(4, 8, 3).double()
+    assert double(torch.randn(7, 4, dtype=torch.float64), edge_index).dtype == (
+        torch.float64
+    )
