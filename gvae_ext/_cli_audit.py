@@ -20,8 +20,11 @@ status is 1 when anything leaks, else 0 (2 for bad input).
 import argparse
 import os
 import random
+import re
 
 import torch
+
+from gvae_ext._checks import check_seed
 
 FILES = {
     'train.txt': 'train_pos_edge_index',
@@ -63,19 +66,40 @@ def add_audit_parser(sub) -> None:
     p.add_argument('--json', default=None, metavar='PATH', help='write the report')
 
 
+# A node id: ASCII digits only (str.isdigit would accept '²').
+_ID = re.compile(r'[0-9]+', re.ASCII)
+_MAX_ID = 2**63 - 1
+
+
+def _parse_line(fields: list, number: int, path: str, line: str) -> tuple:
+    if len(fields) < 2 or not all(_ID.fullmatch(t) for t in fields[:2]):
+        raise ValueError(
+            f"'--files' line {number} of {path!r} must be two node ids "
+            f'(got {line.strip()!r})'
+        )
+    pair = (int(fields[0]), int(fields[1]))
+    for token, value in zip(fields, pair):
+        if value > _MAX_ID:
+            raise ValueError(
+                f"'--files' line {number} of {path!r}: node id {token} is out "
+                f'of the int64 range [0, 2**63) (got {line.strip()!r})'
+            )
+    return pair
+
+
 def _read_pairs(path: str) -> torch.Tensor:
     pairs = []
-    with open(path, encoding='utf-8') as f:
-        for number, line in enumerate(f, 1):
-            fields = line.split('#', 1)[0].replace(',', ' ').split()
-            if not fields:
-                continue
-            if len(fields) < 2 or not all(t.isdigit() for t in fields[:2]):
-                raise ValueError(
-                    f"'--files' line {number} of {path!r} must be two node ids "
-                    f'(got {line.strip()!r})'
-                )
-            pairs.append((int(fields[0]), int(fields[1])))
+    # 'utf-8-sig' drops a byte-order mark, which would stick to the first id.
+    with open(path, encoding='utf-8-sig') as f:
+        try:
+            for number, line in enumerate(f, 1):
+                fields = line.split('#', 1)[0].replace(',', ' ').split()
+                if fields:
+                    pairs.append(_parse_line(fields, number, path, line))
+        except UnicodeDecodeError as err:
+            raise ValueError(
+                f"'--files' file {path!r} must be UTF-8 text (got {err.reason})"
+            ) from err
     return torch.tensor(pairs, dtype=torch.long).view(-1, 2).t()
 
 
@@ -127,6 +151,7 @@ def audit_report(args: argparse.Namespace):
     from gvae_ext.datasets import load_dataset
     from gvae_ext.link import audit_split, split_edges
 
+    check_seed(args.seed)
     if args.files is not None:
         parts, graph = _from_files(args.files)
         return audit_split(parts, graph)

@@ -32,15 +32,15 @@ def _check_path(path, name: str) -> Path:
 def _read_pairs(path: Path):
     r"""The node-id tokens of each edge, in file order, and line numbers.
 
-    The line numbers are those of the first data line, of self-loops and of
-    lines with extra columns.
+    The line numbers are those of every edge and of lines with extra columns.
+    The file is read as ``'utf-8-sig'``: a byte-order mark would otherwise
+    stick to the first id.
     """
     tokens: list[str] = []
-    first_line = None
-    loops: list[int] = []
+    lines: list[int] = []
     extra: list[int] = []
     try:
-        with path.open(encoding='utf-8') as f:
+        with path.open(encoding='utf-8-sig') as f:
             for lineno, raw in enumerate(f, 1):
                 line = raw.split('#', 1)[0].strip()
                 if not line:
@@ -53,23 +53,26 @@ def _read_pairs(path: Path):
                     )
                 if len(fields) > 2:
                     extra.append(lineno)
-                if fields[0] == fields[1]:
-                    loops.append(lineno)
-                first_line = first_line or lineno
+                lines.append(lineno)
                 tokens += fields[:2]
     except UnicodeDecodeError as err:
         raise ValueError(f'{path}: not a UTF-8 text file (got {err.reason})') from err
-    return tokens, first_line, loops, extra
+    return tokens, lines, extra
 
 
 def _line_of(path: Path, token: str) -> int:
     r"""The number of the first data line holding the node id :obj:`token`."""
-    with path.open(encoding='utf-8') as f:
+    with path.open(encoding='utf-8-sig') as f:
         for lineno, raw in enumerate(f, 1):
             fields = _SEP.split(raw.split('#', 1)[0].strip())
             if token in fields[:2]:
                 return lineno
     return 0
+
+
+def _id_key(token: str):
+    r"""The identity of a node id: its value for an integer, else the string."""
+    return int(token) if _INT_ID.fullmatch(token) else token
 
 
 def _load_features(path) -> Tensor:
@@ -97,11 +100,16 @@ def _load_features(path) -> Tensor:
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
 
 
-def _number_nodes(tokens, index: dict, codes: Tensor, is_int: dict, x, path, features):
-    r"""``(num_nodes, pairs, node_ids)``: ids as nodes, or renumbered (see read_edgelist)."""
+def _number_nodes(index: dict, names: list, codes: Tensor, x, path, features):
+    r"""``(num_nodes, pairs, node_ids)``: ids as nodes, or renumbered (see read_edgelist).
+
+    ``index`` maps each id's key (:func:`_id_key`) to its number in order of
+    first appearance, ``names`` holds the first spelling of each and
+    ``codes`` the number of every token.
+    """
     node_ids = None
-    if all(is_int.values()):
-        ids = torch.tensor([int(t) for t in index])
+    if all(isinstance(k, int) for k in index):
+        ids = torch.tensor(list(index))
         num_ids = int(ids.max()) + 1
         if x is not None:
             if x.size(0) < num_ids:
@@ -110,17 +118,13 @@ def _number_nodes(tokens, index: dict, codes: Tensor, is_int: dict, x, path, fea
                     f'{num_ids} rows for the ids in {path.name} (got {x.size(0)} rows)'
                 )
             num_nodes, pairs = x.size(0), ids[codes]
-        elif ids.unique().numel() == num_ids:
+        elif ids.numel() == num_ids:
             num_nodes, pairs = num_ids, ids[codes]
         else:
-            # Renumber by integer value, so '7' and '007' stay one node.
-            by_value: dict = {}
-            pairs = torch.tensor(
-                [by_value.setdefault(int(t), len(by_value)) for t in tokens]
-            )
-            num_nodes, node_ids = len(by_value), torch.tensor(list(by_value))
+            # Renumbered by integer value, so '7' and '007' stay one node.
+            num_nodes, pairs, node_ids = len(index), codes, ids
     else:
-        num_nodes, pairs, node_ids = len(index), codes, list(index)
+        num_nodes, pairs, node_ids = len(index), codes, names
     if node_ids is not None and x is not None and x.size(0) != num_nodes:
         raise ValueError(
             f'{features}: features need {num_nodes} rows, one per node of '
@@ -143,7 +147,8 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
     a warning; a node seen only in a self-loop stays as an isolated node.
 
     **Node ids.** Ids made of up to 18 digits are integers (``7`` and ``007``
-    are the same node), anything else is a string.
+    are the same node, so ``7 007`` is a self-loop), anything else is a
+    string. A byte-order mark at the start of the file is ignored.
 
     * If every id is an integer and either ``features`` is given or the ids
       are exactly ``0, ..., N-1``, node ``i`` *is* id ``i``: ``x[i]`` is row
@@ -152,7 +157,8 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
     * Otherwise the ids are renumbered ``0, ..., N-1`` in order of first
       appearance in the file (reading each line left to right), and
       ``data.node_ids`` maps back: a ``LongTensor`` of the original integer
-      ids, or a list of the original strings. The rows of ``features`` then
+      ids, or a list of the original strings (an integer id written several
+      ways appears as its first spelling). The rows of ``features`` then
       follow that order. With ``features``, ids that are partly integers and
       partly not raise :class:`ValueError` naming the line, rather than
       silently switching from matching rows by id to first appearance.
@@ -176,38 +182,42 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
             wrong shape, a non-numeric dtype or NaN/inf values.
     """
     path = _check_path(path, 'path')
-    tokens, first_line, loops, extra = _read_pairs(path)
+    tokens, lines, extra = _read_pairs(path)
     if not tokens:
         raise ValueError(
             f'{path}: no edges found (got an empty file, or only comments and '
             'blank lines)'
         )
+    keys = [_id_key(t) for t in tokens]
+    is_int = [isinstance(k, int) for k in keys]
     index: dict = {}
-    codes = torch.tensor([index.setdefault(t, len(index)) for t in tokens])
-    is_int = {t: _INT_ID.fullmatch(t) is not None for t in index}
-    header = tokens[:2]
-    if (
-        len(tokens) > 2
-        and not any(is_int[t] for t in header)
-        and all(is_int[t] for t in tokens[2:])
-    ):
+    names: list = []
+    for token, key in zip(tokens, keys):
+        if key not in index:
+            index[key] = len(names)
+            names.append(token)
+    codes = torch.tensor([index[k] for k in keys])
+    if len(tokens) > 2 and not any(is_int[:2]) and all(is_int[2:]):
         raise ValueError(
-            f'{path}, line {first_line}: looks like a header (only its ids are '
+            f'{path}, line {lines[0]}: looks like a header (only its ids are '
             f'not integers); comment it out with # (got {tokens[:2]})'
         )
 
-    if features is not None and any(is_int.values()) and not all(is_int.values()):
+    if features is not None and any(is_int) and not all(is_int):
         # Mixed ids would silently change which feature row a node gets.
-        token = next(t for t in tokens if not is_int[t])
+        token = next(t for t, i in zip(tokens, is_int) if not i)
         raise ValueError(
             f'{path}, line {_line_of(path, token)}: node id {token!r} is not an '
             "integer, but the other ids are and 'features' is given, so "
             f'rows are matched by id (got {token!r})'
         )
     x = None if features is None else _load_features(features)
-    num_nodes, pairs, node_ids = _number_nodes(
-        tokens, index, codes, is_int, x, path, features
-    )
+    num_nodes, pairs, node_ids = _number_nodes(index, names, codes, x, path, features)
+    pairs = pairs.view(-1, 2)
+    # Self-loops by node, so '7 007' is one too; the graph drops them.
+    loops = [
+        lines[i] for i in torch.nonzero(pairs[:, 0] == pairs[:, 1]).view(-1).tolist()
+    ]
 
     if extra:
         warnings.warn(
@@ -220,4 +230,4 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
             f'{path}: dropped {len(loops)} self-loop(s) (first: line {loops[0]})',
             stacklevel=2,
         )
-    return graph_data(pairs.view(-1, 2).t(), num_nodes, x, str(path), node_ids)
+    return graph_data(pairs.t(), num_nodes, x, str(path), node_ids)

@@ -1,8 +1,10 @@
 r"""The checks behind :func:`~gvae_ext.link.audit.audit_split` (private).
 
-Pairs are compared through ``int64`` keys: ``u * N + v`` as given, or
-``min * N + max`` when pairs are undirected; set membership is
-:func:`torch.isin`.
+The node ids that occur are first mapped to compact ids ``0, ..., n-1``
+(:func:`torch.unique`, which keeps their order), so any ``int64`` ids work.
+Pairs are then compared through ``int64`` keys: ``u * n + v`` as given, or
+``min * n + max`` when pairs are undirected; set membership is
+:func:`torch.isin`. Examples are reported in the original ids.
 """
 
 from typing import Optional
@@ -20,6 +22,30 @@ HELD_OUT = ('val_pos', 'val_neg', 'test_pos', 'test_neg')
 KEYS = tuple(f'{p}_edge_index' for p in LABELS) + tuple(
     f'{s}_edge_index' for s in STAGES
 )
+# The most distinct ids whose keys ``u * n + v`` fit an int64.
+MAX_IDS = 3037000499
+
+
+def _compact(parts: dict, edge_index: Optional[Tensor]):
+    r"""``(ids, parts, edge_index)`` with the ids renumbered ``0, ..., n-1``.
+
+    ``ids`` is the sorted tensor of the distinct original ids, so
+    ``ids[compact]`` gives the original pairs back and the renumbering keeps
+    the order of the ids.
+    """
+    tensors = list(parts.values()) + ([edge_index] if edge_index is not None else [])
+    flat = torch.cat([t.reshape(-1) for t in tensors])
+    ids, inverse = torch.unique(flat, return_inverse=True)
+    if ids.numel() > MAX_IDS:
+        raise ValueError(
+            f"'split' may hold at most {MAX_IDS} distinct node ids (got {ids.numel()})"
+        )
+    pieces = [
+        piece.view_as(t)
+        for piece, t in zip(inverse.split([t.numel() for t in tensors]), tensors)
+    ]
+    compact = dict(zip(parts, pieces))
+    return ids, compact, pieces[-1] if edge_index is not None else None
 
 
 def _ordered(pairs: Tensor, n: int) -> Tensor:
@@ -56,8 +82,9 @@ def _message_passing(parts: dict, labels: dict) -> dict:
 
 
 class _Collector:
-    def __init__(self, n: int, undirected: bool, max_examples: int):
-        self.n, self.undirected, self.max_examples = n, undirected, max_examples
+    def __init__(self, ids: Tensor, undirected: bool, max_examples: int):
+        self.ids, self.n = ids, ids.numel()
+        self.undirected, self.max_examples = undirected, max_examples
         self.findings = []
 
     def key(self, pairs: Tensor) -> Tensor:
@@ -66,7 +93,8 @@ class _Collector:
     def add(self, check: str, part: str, pairs: Tensor, mask: Tensor) -> None:
         count = int(mask.sum())
         if count:
-            examples = pairs[:, mask][:, : self.max_examples].t().tolist()
+            shown = pairs[:, mask][:, : self.max_examples]
+            examples = self.ids[shown].t().tolist()  # back to the original ids
             self.findings.append((check, part, count, [tuple(p) for p in examples]))
 
 
@@ -134,9 +162,10 @@ def run_checks(
     tensors = list(parts.values()) + ([edge_index] if edge_index is not None else [])
     if num_nodes is None:
         num_nodes = max([int(t.max()) + 1 for t in tensors if t.numel()] + [0])
+    ids, parts, edge_index = _compact(parts, edge_index)
     labels = {p: parts[f'{p}_edge_index'] for p in LABELS if f'{p}_edge_index' in parts}
     mp = _message_passing(parts, labels)
-    c = _Collector(num_nodes, undirected, max_examples)
+    c = _Collector(ids, undirected, max_examples)
     _leaks(c, labels, mp, edge_index)
     _within_and_across(c, labels)
     for name, pairs in list(labels.items()) + list(mp.items()):
