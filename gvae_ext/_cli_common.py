@@ -107,7 +107,33 @@ OUTPUTS: dict[str, list[tuple[str, str, str]]] = {
     ],
     'score': [('out', '--out', 'file')],
     'bench': [('out', '--out', 'dir')],
+    'audit': [('json', '--json', 'file')],
 }
+
+# The files a directory option writes inside its folder (a trailing '/'
+# stands for a whole subfolder the command owns).
+DIR_FILES: dict[str, tuple[str, ...]] = {
+    '--plots': (
+        'roc_pr.png',
+        'training.png',
+        'latent.png',
+        'reconstructions.png',
+        'samples.png',
+    ),
+    '--out': ('results.md', 'results.csv', 'results.json', 'runs/'),
+}
+# Dataset kinds whose spec names a file: 'KIND:PATH'.
+_FILE_KINDS = ('edgelist', 'npy', 'csv')
+# The files `audit --files DIR` reads (gvae_ext._cli_audit.FILES, graph.txt).
+_AUDIT_FILES = (
+    'train.txt',
+    'train_neg.txt',
+    'val_pos.txt',
+    'val_neg.txt',
+    'test_pos.txt',
+    'test_neg.txt',
+    'graph.txt',
+)
 
 
 def embedding_ids_path(path: str) -> str:
@@ -122,6 +148,79 @@ def embedding_ids_path(path: str) -> str:
     return path[: -len('.npy')] + '.ids.txt'
 
 
+def _dataset_file(spec: str, bare_tables: bool = False) -> Optional[str]:
+    kind, sep, arg = spec.partition(':')
+    if sep and kind.strip().lower() in _FILE_KINDS and arg:
+        return arg
+    if bare_tables and spec.lower().endswith(('.npy', '.csv')):
+        return spec  # `score` also takes a plain table path
+    return None
+
+
+def input_files(args: argparse.Namespace) -> list[tuple[str, str]]:
+    r"""The input files a command line reads, as ``(option, path)`` pairs.
+
+    The file of an ``edgelist:``, ``npy:`` or ``csv:`` dataset (or a plain
+    ``.npy``/``.csv`` path given to ``score``), ``--features``, the
+    checkpoint of ``score`` and the split files of ``audit --files DIR``;
+    the data folder of ``--root`` is not looked into.
+
+    Args:
+        args (argparse.Namespace): The parsed command line.
+
+    Returns:
+        The pairs, in the order of the options.
+    """
+    command = args.command
+    files: list[tuple[str, object]] = []
+    if command == 'score':
+        files.append(('checkpoint', args.checkpoint))
+    if command == 'bench':
+        specs = [d.strip() for d in str(args.datasets).split(',')]
+        files += [('--datasets', f) for f in map(_dataset_file, specs) if f]
+    elif command == 'audit' and getattr(args, 'files', None) is not None:
+        files += [('--files', os.path.join(args.files, n)) for n in _AUDIT_FILES]
+    elif isinstance(getattr(args, 'dataset', None), str):
+        path = _dataset_file(args.dataset, bare_tables=command == 'score')
+        if path:
+            files.append(('--dataset', path))
+    if getattr(args, 'features', None) is not None:
+        files.append(('--features', args.features))
+    return [
+        (flag, os.fspath(path))
+        for flag, path in files
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path)
+    ]
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)  # also through links
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(
+        os.path.realpath(b)
+    )
+
+
+def _check_not_inputs(
+    flag: str, path: str, targets: list[str], inputs: list[tuple[str, str]]
+) -> None:
+    # Raise when a file `flag path` writes (`targets`) is one of the inputs.
+    for in_flag, in_path in inputs:
+        for target in targets:
+            if target.endswith('/'):  # a subfolder the command writes into
+                folder = os.path.realpath(target)
+                hit = os.path.realpath(in_path).startswith(folder + os.sep)
+                where = f', which lies in the folder {target} it writes'
+            else:
+                hit = _same_file(target, in_path)
+                where = f', which it writes as {target}' if target != path else ''
+            if hit:
+                raise ValueError(
+                    f"'{flag}' would overwrite the input file {in_path} of "
+                    f"'{in_flag}'{where} (got {flag} {path})"
+                )
+
+
 def check_outputs(args: argparse.Namespace) -> None:
     r"""Check every output path of ``args.command`` before any work starts.
 
@@ -129,9 +228,12 @@ def check_outputs(args: argparse.Namespace) -> None:
     directory (nor end in a path separator), its missing parent folders are
     created, and the folder must be writable; a directory option must not
     name a file, and is created when missing. Two options may not name the
-    same file. ``--embeddings`` must end in ``.npy`` (NumPy would silently
-    append it otherwise) and also writes ``PATH.ids.txt``; ``--plots`` needs
-    matplotlib.
+    same file, and no option may name (nor, for a folder, write over) an
+    input file of the run (:func:`input_files`; compared as resolved paths,
+    and with :func:`os.path.samefile` when both exist), so a run never
+    overwrites its own input. ``--embeddings`` must end in ``.npy`` (NumPy
+    would silently append it otherwise) and also writes ``PATH.ids.txt``;
+    ``--plots`` needs matplotlib.
 
     Args:
         args (argparse.Namespace): The parsed command line.
@@ -139,11 +241,24 @@ def check_outputs(args: argparse.Namespace) -> None:
     Raises:
         ValueError: Naming the flag and the path, ``(got ...)``.
     """
-    seen: dict[str, str] = {}
+    outputs = []
     for attr, flag, kind in OUTPUTS.get(args.command, []):
         path = getattr(args, attr, None)
-        if path is None:
-            continue
+        if path is not None:
+            outputs.append((attr, flag, kind, path))
+    inputs = input_files(args)
+    for attr, flag, kind, path in outputs:  # before any folder is created
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            continue  # check_output_path names it below
+        path = os.fspath(path)
+        targets = [path]
+        if kind == 'dir':
+            targets = [os.path.join(path, name) for name in DIR_FILES.get(flag, ())]
+        elif attr == 'embeddings' and path.lower().endswith('.npy'):
+            targets.append(embedding_ids_path(path))
+        _check_not_inputs(flag, path, targets, inputs)
+    seen: dict[str, str] = {}
+    for attr, flag, kind, path in outputs:
         if kind == 'dir':
             check_output_path(path, flag, kind='dir')
             continue

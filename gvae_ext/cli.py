@@ -76,7 +76,8 @@ def _cmd_bench(args) -> int:
     ):
         if not names:
             raise ValueError(f"'{flag}' must name at least one entry (got {text!r})")
-    seeds = bench.parse_seeds(args.seeds)
+        bench.check_unique(names, flag, text)
+    seeds = bench.parse_seeds(args.seeds, '--seeds')
     for row in rows:
         bench.parse_row(row)  # a bad row fails before the grid starts
     protocols = bench.check_protocols(
@@ -98,6 +99,11 @@ def _cmd_bench(args) -> int:
     print(bench.to_markdown(summary), end='')
     print(f'written: {paths["md"]}, {paths["csv"]}, {paths["json"]}')
     return 0
+
+
+def _cmd_audit(args) -> int:
+    check_outputs(args)  # --json must not be one of the audited files
+    return cmd_audit(args)
 
 
 def _cmd_score(args) -> int:
@@ -127,7 +133,7 @@ __all__ = ['build_parser', 'main', 'presets_table']
 
 COMMANDS = {
     'fit': cmd_fit,
-    'audit': cmd_audit,
+    'audit': _cmd_audit,
     'bench': _cmd_bench,
     'score': _cmd_score,
     'presets': _cmd_presets,

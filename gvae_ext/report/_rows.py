@@ -6,7 +6,9 @@ re-exported by :mod:`gvae_ext.report.bench`.
 """
 
 import re
+from typing import Sequence
 
+from gvae_ext._checks import check_seed
 from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
 from gvae_ext.report.protocols import HEURISTICS, heuristic_scorer
 
@@ -23,22 +25,122 @@ TABLE1_ROWS = (
 _ROW = re.compile(r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z0-9_]+))?$')
 
 
-def parse_seeds(text: str) -> list[int]:
-    r"""``'0-9'`` -> ``[0, ..., 9]``; ``'0,3,5'`` -> ``[0, 3, 5]``."""
+MAX_SEEDS = 10000
+_SEEDS_PART = re.compile(r'([0-9]+)(?:-([0-9]+))?')
+
+
+def _seed(digits: str, name: str) -> int:
+    # 2**63 - 1 has 19 digits: a longer number is out of range, and int()
+    # of a few thousand digits would fail with an unrelated message.
+    if len(digits.lstrip('0')) > 19:
+        shown = (
+            digits if len(digits) <= 40 else f'{digits[:20]}... ({len(digits)} digits)'
+        )
+        raise ValueError(f"'{name}' must be an integer in [0, 2**63) (got {shown})")
+    return check_seed(int(digits), name)
+
+
+def parse_seeds(text: str, name: str = 'seeds') -> list[int]:
+    r"""``'0-9'`` -> ``[0, ..., 9]``; ``'0,3,5'`` -> ``[0, 3, 5]``.
+
+    Every seed must lie in ``[0, 2**63)`` and appear once, and the list may
+    hold at most :data:`MAX_SEEDS` seeds; a range is checked before it is
+    expanded.
+
+    Args:
+        text (str): Comma-separated seeds and ascending ranges ``LO-HI``.
+        name (str, optional): The option named in errors, e.g.
+            :obj:`'--seeds'`. (default: :obj:`'seeds'`)
+
+    Returns:
+        The seeds, in the order given.
+
+    Raises:
+        ValueError: Naming :obj:`name` and the text for a malformed part, a
+            descending range, a seed out of range, a repeated seed or more
+            than :data:`MAX_SEEDS` seeds.
+    """
     seeds: list[int] = []
+    seen: set[int] = set()
     for part in str(text).split(','):
         part = part.strip()
-        m = re.fullmatch(r'(\d+)-(\d+)', part)
-        if m:
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if hi < lo:
-                raise ValueError(f"'seeds' range must be ascending (got {part!r})")
-            seeds.extend(range(lo, hi + 1))
-        elif part.isdigit():
-            seeds.append(int(part))
-        else:
-            raise ValueError(f"'seeds' must look like 0-9 or 0,1,2 (got {text!r})")
+        m = _SEEDS_PART.fullmatch(part)
+        if not m:
+            raise ValueError(f"'{name}' must look like 0-9 or 0,1,2 (got {text!r})")
+        lo = _seed(m.group(1), name)
+        hi = lo if m.group(2) is None else _seed(m.group(2), name)
+        if hi < lo:
+            raise ValueError(f"'{name}' range must be ascending (got {part!r})")
+        count = len(seeds) + hi - lo + 1
+        if count > MAX_SEEDS:
+            raise ValueError(
+                f"'{name}' may hold at most {MAX_SEEDS} seeds (got {text!r}: "
+                f'at least {count} seeds)'
+            )
+        for seed in range(lo, hi + 1):
+            if seed in seen:
+                raise ValueError(f"'{name}' lists seed {seed} twice (got {text!r})")
+            seen.add(seed)
+            seeds.append(seed)
     return seeds
+
+
+# The shares of a seeded split (those of :func:`gvae_ext.link.split_edges`).
+NUM_VAL, NUM_TEST = 0.05, 0.1
+
+
+def check_split(data, dataset: str, split, official: bool) -> None:
+    r"""Raise ``fit``'s message for an empty val/test split, naming ``dataset``."""
+    for name, share in (('val', NUM_VAL), ('test', NUM_TEST)):
+        if getattr(split, f'{name}_pos_edge_label_index').size(1) > 0:
+            continue
+        if official:
+            how = f'its official split holds no {name} pair'
+        else:
+            edges = data.edge_index.size(1) // 2
+            how = (
+                f"'num_{name}'={share} of its {edges} undirected edges leaves "
+                f'no {name} pair; use a larger graph'
+            )
+        raise ValueError(
+            f'the dataset {dataset!r} has too few edges for a {name} split: '
+            f'{how} (got 0 {name} pairs)'
+        )
+
+
+def check_unique(values: Sequence, name: str, got) -> None:
+    r"""Raise when a value appears twice in :obj:`values`.
+
+    A repeated dataset, row or seed would be run and counted twice, which
+    shrinks the spread of the summary without adding information.
+
+    Args:
+        values (sequence): The names or seeds.
+        name (str): The argument named in the error, e.g. :obj:`'--models'`.
+        got: What the user gave, shown as ``(got ...)``.
+
+    Raises:
+        ValueError: Naming :obj:`name` and the first repeated value.
+    """
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"'{name}' lists {value!r} twice (got {got!r})")
+        seen.add(value)
+
+
+def check_seeds(seeds: list) -> None:
+    r"""Check a list of seeds for :func:`~gvae_ext.report.bench.run_grid`.
+
+    At most :data:`MAX_SEEDS`, each a valid seed, none twice.
+    """
+    if len(seeds) > MAX_SEEDS:
+        raise ValueError(
+            f"'seeds' may hold at most {MAX_SEEDS} seeds (got {len(seeds)} seeds)"
+        )
+    for seed in seeds:
+        check_seed(seed, 'seeds')
+    check_unique(seeds, 'seeds', seeds)
 
 
 def parse_row(row: str) -> dict[str, object]:
@@ -84,4 +186,16 @@ def row_scorer(data, split, spec: dict, seed: int, device: str):
     return (lambda pairs: net.decoder(z, pairs, sigmoid=False)), val
 
 
-__all__ = ['BASELINES', 'TABLE1_ROWS', 'parse_seeds', 'parse_row', 'row_scorer']
+__all__ = [
+    'NUM_VAL',
+    'NUM_TEST',
+    'check_seeds',
+    'check_split',
+    'check_unique',
+    'BASELINES',
+    'MAX_SEEDS',
+    'TABLE1_ROWS',
+    'parse_seeds',
+    'parse_row',
+    'row_scorer',
+]

@@ -29,7 +29,13 @@ import torch
 from gvae_ext._io import check_output_path, write_json
 from gvae_ext.report._rows import (
     BASELINES,
+    MAX_SEEDS,
+    NUM_TEST,
+    NUM_VAL,
     TABLE1_ROWS,
+    check_seeds,
+    check_split,
+    check_unique,
     parse_row,
     parse_seeds,
     row_scorer,
@@ -88,7 +94,14 @@ def run_one(
         split = EdgeSplit.from_official(official)
     else:
         gen = torch.Generator().manual_seed(seed)
-        split = split_edges(data.edge_index, data.num_nodes, generator=gen)
+        split = split_edges(
+            data.edge_index,
+            data.num_nodes,
+            num_val=NUM_VAL,
+            num_test=NUM_TEST,
+            generator=gen,
+        )
+    check_split(data, dataset, split, official is not None)
     start = time.perf_counter()
     score, metrics = row_scorer(data, split, spec, seed, device)
     if 'random' in protocols and not metrics:
@@ -183,6 +196,7 @@ def _check_names(values: Sequence[str], name: str) -> list[str]:
         raise ValueError(
             f"'{name}' must hold at least one non-empty name (got {values})"
         )
+    check_unique(values, name, values)
     return values
 
 
@@ -228,6 +242,7 @@ def run_grid(
     seeds = list(seeds)
     if not seeds:
         raise ValueError(f"'seeds' must hold at least one seed (got {seeds})")
+    check_seeds(seeds)
     for row in rows:
         parse_row(row)
     protocols = check_protocols(protocols)
@@ -282,7 +297,9 @@ def run_grid(
 
 __all__ = [
     'BASELINES',
+    'MAX_SEEDS',
     'TABLE1_ROWS',
+    'check_unique',
     'parse_seeds',
     'parse_row',
     'run_one',

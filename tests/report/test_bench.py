@@ -163,3 +163,102 @@ def test_cli_empty_grid_names_the_flag(tmp_path, capsys, flag):
     err = capsys.readouterr().err
     assert f"'{flag}' must name at least one entry (got ',')" in err
     assert (tmp_path / 'results.csv').read_text() == 'old'
+
+
+@pytest.mark.parametrize(
+    'text, message',
+    [
+        ('0,0', "'seeds' lists seed 0 twice (got '0,0')"),
+        ('0-3,2', "'seeds' lists seed 2 twice (got '0-3,2')"),
+        ('5,1-5', "'seeds' lists seed 5 twice (got '5,1-5')"),
+        (
+            '0-10000',
+            "'seeds' may hold at most 10000 seeds (got '0-10000': at least "
+            '10001 seeds)',
+        ),
+        (
+            '0-9999,10000',
+            "'seeds' may hold at most 10000 seeds (got '0-9999,10000': at least "
+            '10001 seeds)',
+        ),
+        (
+            '9223372036854775808',
+            "'seeds' must be an integer in [0, 2**63) (got 9223372036854775808)",
+        ),
+        (
+            '0-' + '9' * 5000,
+            "'seeds' must be an integer in [0, 2**63) (got 99999999999999999999... "
+            '(5000 digits))',
+        ),
+        ('\u0663', "'seeds' must look like 0-9 or 0,1,2 (got '\u0663')"),
+    ],
+)
+def test_parse_seeds_rejects_repeats_huge_lists_and_big_seeds(text, message):
+    with pytest.raises(ValueError) as err:
+        bench.parse_seeds(text)
+    assert str(err.value) == message
+
+
+def test_parse_seeds_bounds_and_names_the_option():
+    assert bench.MAX_SEEDS == 10000
+    assert bench.parse_seeds('0-9999') == list(range(10000))
+    assert bench.parse_seeds('9223372036854775807') == [2**63 - 1]
+    assert bench.parse_seeds('007,8') == [7, 8]
+    with pytest.raises(ValueError) as err:
+        bench.parse_seeds('1,1', '--seeds')
+    assert str(err.value) == "'--seeds' lists seed 1 twice (got '1,1')"
+
+
+@pytest.mark.parametrize(
+    'datasets, rows, seeds, message',
+    [
+        (
+            ['cora', 'cora'],
+            ['sc'],
+            [0],
+            "'datasets' lists 'cora' twice (got ['cora', 'cora'])",
+        ),
+        (
+            ['cora'],
+            ['sc', 'cn', 'sc'],
+            [0],
+            "'rows' lists 'sc' twice (got ['sc', 'cn', 'sc'])",
+        ),
+        (['cora'], ['sc'], [1, 2, 1], "'seeds' lists 1 twice (got [1, 2, 1])"),
+        (
+            ['cora'],
+            ['sc'],
+            [2**63],
+            f"'seeds' must be an integer in [0, 2**63) (got {2**63})",
+        ),
+        (['cora'], ['sc'], [-1], "'seeds' must be an integer in [0, 2**63) (got -1)"),
+        (
+            ['cora'],
+            ['sc'],
+            range(10001),
+            "'seeds' may hold at most 10000 seeds (got 10001 seeds)",
+        ),
+    ],
+)
+def test_grid_rejects_repeated_entries_and_bad_seeds(
+    tmp_path, monkeypatch, datasets, rows, seeds, message
+):
+    calls = _fake_runs(monkeypatch)
+    with pytest.raises(ValueError) as err:
+        bench.run_grid(datasets, rows, seeds, str(tmp_path), progress=False)
+    assert str(err.value) == message
+    assert calls == [] and not (tmp_path / 'runs').exists()
+
+
+def test_run_one_on_a_graph_too_small_for_a_split_names_the_dataset():
+    import torch
+    from torch_geometric.data import Data
+
+    one = Data(edge_index=torch.tensor([[0, 1], [1, 0]]), num_nodes=2)
+    with pytest.raises(ValueError) as err:
+        bench.run_one(one, 'edgelist:one.txt', 'cn', 0)
+    assert str(err.value) == (
+        "the dataset 'edgelist:one.txt' has too few edges for a val split: "
+        "'num_val'=0.05 of its 1 undirected edges leaves no val pair; use a "
+        'larger graph (got 0 val pairs)'
+    )
