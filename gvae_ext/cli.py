@@ -12,8 +12,10 @@ error and exit status 2, before any training starts where it can be
 checked up front.
 """
 
+import contextlib
 import os
 import sys
+import warnings
 from typing import Optional
 
 from gvae_ext._cli_args import build_parser
@@ -140,6 +142,21 @@ COMMANDS = {
 }
 
 
+@contextlib.contextmanager
+def _one_line_warnings(prog: str):
+    r"""Print warnings as one line ``PROG: warning: ...`` (no source line)."""
+    before = warnings.formatwarning
+
+    def one_line(message, category, filename, lineno, line=None):
+        return f'{prog}: warning: {" ".join(str(message).split())}\n'
+
+    warnings.formatwarning = one_line
+    try:
+        yield
+    finally:
+        warnings.formatwarning = before
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     r"""Run the ``gvae-ext`` command line.
 
@@ -157,7 +174,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         prog = f'gvae-ext {args.command}'
         if extra:  # reported by the subcommand, not by 'gvae-ext'
             raise UsageError(prog, f'unrecognized arguments: {" ".join(extra)}')
-        return COMMANDS[args.command](args)
+        with _one_line_warnings(prog):
+            return COMMANDS[args.command](args)
     except UsageError as err:
         prog, message = err.prog, str(err)
     except (ValueError, OSError, ImportError) as err:

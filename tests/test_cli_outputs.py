@@ -7,6 +7,8 @@ Run in-process with ``main`` on a 20-node edge list and a small table.
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -275,3 +277,23 @@ def test_bench_distinct_entries_count_each_run_once(graph, tmp_path, capsys):
     with open(tmp_path / 'bench_out' / 'results.json') as f:
         summary = json.load(f)
     assert sorted((e['row'], e['runs']) for e in summary) == [('aa', 4), ('cn', 4)]
+
+
+def test_cli_warnings_are_one_line(tmp_path):
+    # An edge list with a self-loop: the loader warns; the CLI prints the
+    # warning as one line (no file:line, no source line), then the error.
+    graph = tmp_path / 'loop.txt'
+    graph.write_text('0 1\n1 2\n2 2\n2 0\n')
+    argv = ['fit', '--dataset', f'edgelist:{graph}', '--epochs', '2']
+    done = subprocess.run(
+        [sys.executable, '-m', 'gvae_ext', *argv],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+    )
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2
+    assert lines[0] == (
+        f'gvae-ext fit: warning: {graph}: dropped 1 self-loop(s) (first: line 3)'
+    )
+    assert len(lines) == 2 and lines[1].startswith('gvae-ext fit: error: ')
