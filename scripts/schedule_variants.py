@@ -10,6 +10,7 @@ training trajectory, so the rows of one run are paired exactly.
 
     python3 scripts/schedule_variants.py --seeds 0-2
     python3 scripts/schedule_variants.py --seeds 0-2 --decays '' --epochs 600
+    python3 scripts/schedule_variants.py --seeds 0-2 --decays '' --set degree_weight=0
 """
 
 import argparse
@@ -46,7 +47,7 @@ def run_seed(data, heart, seed: int, args, decays) -> dict:
     )
     config = FitConfig.from_preset(
         DEFAULT_PRESET, model=args.model, seed=seed, epochs=args.epochs,
-        lr=args.lr, hard_weight=args.hard_weight,
+        lr=args.lr, hard_weight=args.hard_weight, **args.set,
     )  # fmt: skip
     config = plan(config, data).configs[0]
     rows = {}
@@ -84,6 +85,15 @@ def run_seed(data, heart, seed: int, args, decays) -> dict:
     return rows
 
 
+def _value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', default='0-2')
@@ -92,8 +102,13 @@ def main(argv=None) -> None:
     parser.add_argument('--lr', type=float, default=0.01)
     parser.add_argument('--hard-weight', type=float, default=0.0)
     parser.add_argument('--decays', default='0.9,0.95,0.98')
+    parser.add_argument(
+        '--set', default=[], action='append', metavar='FIELD=VALUE',
+        help='another FitConfig field, e.g. --set degree_weight=0',
+    )  # fmt: skip
     parser.add_argument('--out', default=None, metavar='PATH.json')
     args = parser.parse_args(argv)
+    args.set = {k: _value(v) for k, v in (item.split('=', 1) for item in args.set)}
     torch.set_num_threads(1)
     decays = [float(d) for d in args.decays.split(',') if d]
     data, heart = load_cora(), HeartCache()
