@@ -147,7 +147,9 @@ def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
     from gvae_ext.link import EdgeSplit
     from gvae_ext.train import fit_distributed, save
 
-    data, official = load_graph(args.dataset, root=args.root, features=args.features)
+    data, official = load_graph(
+        args.dataset, root=args.root, features=args.features, name='--dataset'
+    )
     split = None if official is None else EdgeSplit.from_official(official)
     if args.featureless or getattr(data, 'x', None) is None:
         data = featureless(data)

@@ -297,3 +297,11 @@ def test_cli_warnings_are_one_line(tmp_path):
         f'gvae-ext fit: warning: {graph}: dropped 1 self-loop(s) (first: line 3)'
     )
     assert len(lines) == 2 and lines[1].startswith('gvae-ext fit: error: ')
+
+
+def test_fit_bad_dataset_names_the_option(capsys):
+    assert main(['fit', '--dataset', 'foo']) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("gvae-ext fit: error: '--dataset' must be 'cora'")
+    assert err[0].endswith("(got 'foo')")

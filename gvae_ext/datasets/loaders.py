@@ -113,6 +113,7 @@ def load_graph(
     *,
     root: Optional[PathLike] = None,
     features: Optional[PathLike] = None,
+    name: str = 'spec',
 ):
     r"""Like :func:`load_dataset`, with the dataset's official split.
 
@@ -128,6 +129,8 @@ def load_graph(
             ``planetoid:NAME`` and ``ogbl:NAME``. (default: :obj:`None`)
         features (str or os.PathLike, optional): The ``.npy`` features of
             ``edgelist:PATH``. (default: :obj:`None`)
+        name (str, optional): What error messages call :obj:`spec` (the
+            command line's ``'--dataset'``). (default: :obj:`'spec'`)
 
     Returns:
         ``(data, split)``, with :obj:`split` :obj:`None` unless the dataset
@@ -142,7 +145,7 @@ def load_graph(
         'ogbl': ('root',),
     }
     if kind not in uses or bool(sep) != (kind != 'cora') or (sep and not arg):
-        raise ValueError(f"'spec' must be {SPEC_FORMS} (got {spec!r})")
+        raise ValueError(f"'{name}' must be {SPEC_FORMS} (got {spec!r})")
     for name, value in (('root', root), ('features', features)):
         if value is not None and name not in uses[kind]:
             raise ValueError(
