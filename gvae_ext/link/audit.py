@@ -17,6 +17,7 @@ from torch import Tensor
 
 from gvae_ext._checks import check_edge_index, check_positive_int
 from gvae_ext.link import _audit_core as core
+from gvae_ext.link.split import EdgeSplit
 
 CHECKS = {
     'held_out_in_message_passing': 'validation/test positives that are '
@@ -107,7 +108,7 @@ class AuditReport:
         return '\n'.join(lines)
 
 
-def _from_data_triple(split) -> dict:
+def _from_data_triple(split, label_negatives: bool = True) -> dict:
     out = {}
     for stage, data in zip(('train', 'val', 'test'), split):
         out[f'{stage}_edge_index'] = data.edge_index
@@ -117,23 +118,36 @@ def _from_data_triple(split) -> dict:
                 out[f'{stage}_neg_edge_index'] = data.neg_edge_label_index
         elif 'edge_label_index' in data:
             index, label = data.edge_label_index, data.edge_label
+            if not label_negatives:  # labels are classes: every pair an edge
+                out[f'{stage}_pos_edge_index'] = index
+                continue
             out[f'{stage}_pos_edge_index'] = index[:, label > 0]
             out[f'{stage}_neg_edge_index'] = index[:, label <= 0]
     out['num_nodes'] = split[0].num_nodes
     return out
 
 
-def _as_mapping(split) -> dict:
+def _as_mapping(split, label_negatives: bool = True) -> dict:
     from torch_geometric.data import Data
 
-    if hasattr(split, '_asdict'):  # EdgeSplit, OGBLinkSplit: the known fields
-        # (EdgeSplit answers the audit's names through its alias properties)
+    if isinstance(split, EdgeSplit):
+        # message passing: edge_index; the training pairs: their own field
+        # (not the alias train_pos_edge_index, which is edge_index)
+        out = {
+            'train_edge_index': split.edge_index,
+            'train_pos_edge_index': split.train_pos_edge_label_index,
+            'num_nodes': split.num_nodes,
+        }
+        for part in core.HELD_OUT:
+            out[f'{part}_edge_index'] = getattr(split, f'{part}_edge_label_index')
+        return {k: v for k, v in out.items() if v is not None}
+    if hasattr(split, '_asdict'):  # OGBLinkSplit: the known fields
         keep = tuple(core.KEYS) + ('num_nodes',)
         found = {k: getattr(split, k, None) for k in keep}
         return {k: v for k, v in found.items() if v is not None}
     if isinstance(split, (tuple, list)) and len(split) == 3:
         if all(isinstance(d, Data) for d in split):
-            return _from_data_triple(split)
+            return _from_data_triple(split, label_negatives)
     if isinstance(split, Mapping):
         bad = sorted(set(split) - set(core.KEYS) - {'num_nodes'})
         if bad:
@@ -155,6 +169,7 @@ def audit_split(
     num_nodes: Optional[int] = None,
     is_undirected: bool = True,
     max_examples: int = 3,
+    label_negatives: bool = True,
 ) -> AuditReport:
     r"""Audit a link-prediction split for leaks and contradictions.
 
@@ -199,11 +214,23 @@ def audit_split(
             :math:`(v, u)` as one pair. (default: :obj:`True`)
         max_examples (int, optional): Example pairs kept per finding.
             (default: :obj:`3`)
+        label_negatives (bool, optional): For a triple of
+            :class:`~torch_geometric.data.Data` with :obj:`edge_label`: read
+            the pairs labelled 0 (or less) as negatives, as
+            ``RandomLinkSplit`` labels the negatives it samples. Pass
+            :obj:`False` for a split without sampled negatives
+            (``neg_sampling_ratio=0``) whose :obj:`edge_label` holds classes,
+            0 among them: every labelled pair is then an edge.
+            (default: :obj:`True`)
 
     :rtype: :class:`AuditReport`
     """
     max_examples = check_positive_int(max_examples, 'max_examples', allow_zero=True)
-    parts = _as_mapping(split)
+    if not isinstance(label_negatives, bool):
+        raise ValueError(
+            f"'label_negatives' must be True or False (got {label_negatives!r})"
+        )
+    parts = _as_mapping(split, label_negatives)
     if num_nodes is None:
         num_nodes = parts.get('num_nodes')
     parts = {k: v for k, v in parts.items() if k != 'num_nodes' and v is not None}

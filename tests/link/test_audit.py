@@ -228,3 +228,46 @@ def test_count_rejects_unknown_check():
     assert set(CHECKS) >= {'self_loop', 'negative_is_edge'}
     with pytest.raises(ValueError, match="'check' must be one of"):
         audit_split(clean()).count('leak')
+
+
+def test_edge_split_training_pairs_are_audited():
+    # An EdgeSplit's training label pairs are their own field, not the
+    # message-passing edges: a leak planted there is found.
+    g = torch.Generator().manual_seed(0)
+    ei = torch.randint(0, 40, (2, 120), generator=g)
+    ei = ei[:, ei[0] != ei[1]]
+    ei = torch.unique(torch.cat([ei, ei.flip(0)], 1), dim=1)
+    split = split_edges(ei, 40, num_val=0.1, num_test=0.2)
+    clean = audit_split(split)
+    assert clean.findings == []
+    assert clean.sizes['train_pos'] == split.train_pos_edge_label_index.size(1)
+    assert clean.sizes['train_mp'] == split.edge_index.size(1)
+    leaked = split.val_pos_edge_label_index[:, :2]
+    pairs = torch.cat([split.train_pos_edge_label_index, leaked], 1)
+    report = audit_split(split._replace(train_pos_edge_label_index=pairs))
+    assert [(f.check, f.part, f.count) for f in report.findings] == [
+        ('duplicate_across', 'train_pos/val_pos', 2)
+    ]
+
+
+def test_random_link_split_with_class_labels_and_no_negatives():
+    # RandomLinkSplit(neg_sampling_ratio=0) keeps the user's edge_label
+    # classes, 0 among them; label_negatives=False reads them all as edges.
+    g = torch.Generator().manual_seed(0)
+    ei = torch.randint(0, 40, (2, 150), generator=g)
+    ei = torch.unique(ei[:, ei[0] < ei[1]], dim=1)
+    label = torch.arange(ei.size(1)) % 3  # classes 0, 1, 2
+    data = Data(edge_index=ei, edge_label=label, num_nodes=40)
+    transform = RandomLinkSplit(
+        num_val=0.1, num_test=0.2, is_undirected=False, neg_sampling_ratio=0.0
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        split = transform(data)
+    as_classes = audit_split(split, is_undirected=False, label_negatives=False)
+    assert as_classes.findings == []
+    assert as_classes.sizes['train_pos'] == split[0].edge_label_index.size(1)
+    as_negatives = audit_split(split, is_undirected=False)  # the default reading
+    assert {f.check for f in as_negatives.findings} == {'negative_is_edge'}
+    with pytest.raises(ValueError, match="'label_negatives' must be True or False"):
+        audit_split(split, label_negatives=1)
