@@ -233,7 +233,7 @@ def check_samples(
         low, high = float(x.min()), float(x.max())
         if low < 0.0 or high > 1.0:
             raise ValueError(
-                f"'{name}' must lie in [0, 1] (got values in [{low:g}, {high:g}])"
+                f"'{name}' must lie in [0, 1] (got values in [{low!r}, {high!r}])"
             )
     return x
 

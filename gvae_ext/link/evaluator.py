@@ -7,7 +7,7 @@ torch tensors or NumPy arrays; the checks raise :class:`ValueError` naming
 the offending key.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
 import numpy as np
@@ -95,6 +95,8 @@ class Evaluator:
         if ks is not None and kind != 'hits':
             raise ValueError(f"'ks' applies to Hits@K datasets only (got {name!r})")
         ks = default_ks if ks is None else ks
+        if isinstance(ks, (str, bytes)) or not isinstance(ks, Iterable):
+            raise ValueError(f"'ks' must be a sequence of positive ints (got {ks!r})")
         self.ks = tuple(check_positive_int(k, 'ks') for k in ks)
 
     def __repr__(self) -> str:

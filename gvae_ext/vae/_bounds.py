@@ -65,7 +65,7 @@ class DenseVAEObjectives:
     def _sampled_nll(self, x: Tensor, z: Tensor) -> Tensor:
         # -log p(x|z) for draws z [c, N, D] -> [c, N].
         c, n, d = z.shape
-        target = x.expand(c, *x.shape).reshape(c * n, -1)
+        target = x.expand(c, *x.shape).reshape(c * n, x.size(-1))
         return self._nll(target, self.decoder(z.reshape(c * n, d))).view(c, n)
 
     def recon_loss(
@@ -88,7 +88,12 @@ class DenseVAEObjectives:
         if z is None:
             z = self.encode(x, generator)
         else:
-            self.check_input(x)
+            x = self.check_input(x)
+            if isinstance(z, Tensor) and z.dim() >= 1 and z.size(0) != x.size(0):
+                raise ValueError(
+                    f"'z' must have one row per sample of 'x' ({x.size(0)}) "
+                    f'(got {z.size(0)} rows)'
+                )
         nll = self._nll(x, self.decode(z))
         return nll.mean() if reduction == 'mean' else nll
 

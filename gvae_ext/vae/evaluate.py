@@ -26,10 +26,14 @@ def evaluate_dense_vae(
 ) -> Dict[str, float]:
     r"""Mean negative ELBO and its parts over the rows of ``x``.
 
-    Nats per sample), the reconstruction term averaged over ``num_samples`` draws,
-    in evaluation mode (the model's mode is restored.
+    In nats per sample, the reconstruction term averaged over ``num_samples``
+    draws, in evaluation mode (the model's mode is restored afterwards).
     """
-    model.check_input(x)
+    x = model.check_input(x)
+    if x.size(0) == 0:
+        raise ValueError(
+            "'x' must hold at least one sample to average over (got 0 rows)"
+        )
     batch_size = check_positive_int(batch_size, 'batch_size')
     was_training = model.training
     model.eval()
@@ -43,7 +47,7 @@ def evaluate_dense_vae(
         )
         totals += torch.stack([t.sum() for t in terms])
     model.train(was_training)
-    nelbo, recon, kl = (totals / max(x.size(0), 1)).tolist()
+    nelbo, recon, kl = (totals / x.size(0)).tolist()
     return dict(nelbo=nelbo, recon=recon, kl=kl)
 
 

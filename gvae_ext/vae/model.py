@@ -31,6 +31,10 @@ from gvae_ext.variational import reparameterize
 LIKELIHOODS = ('bernoulli', 'gaussian')
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _mlp(sizes: Sequence[int], dropout: float, act_last: bool) -> nn.Sequential:
     layers = []
     for i in range(len(sizes) - 1):
@@ -101,12 +105,15 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
             raise ValueError(
                 f"'likelihood' must be one of {LIKELIHOODS} (got {likelihood!r})"
             )
-        if gaussian_logstd is not None and not math.isfinite(gaussian_logstd):
+        if gaussian_logstd is not None and (
+            not _is_number(gaussian_logstd) or not math.isfinite(gaussian_logstd)
+        ):
             raise ValueError(
-                f"'gaussian_logstd' must be a finite float or None (got {gaussian_logstd})"
+                "'gaussian_logstd' must be a finite float or None "
+                f'(got {gaussian_logstd!r})'
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"'dropout' must be in [0, 1) (got {dropout})")
+        if not _is_number(dropout) or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"'dropout' must be a float in [0, 1) (got {dropout!r})")
         self.likelihood, self.dropout = likelihood, float(dropout)
         self.gaussian_logstd = gaussian_logstd
 
@@ -207,7 +214,10 @@ class DenseVAE(DenseVAEObjectives, nn.Module):
             raise ValueError(
                 f"'z' must have shape [N, {self.out_channels}] (got {tuple(z.shape)})"
             )
-        return self.decoder(z)
+        if not z.is_floating_point():
+            raise ValueError(f"'z' must be a floating-point tensor (got {z.dtype})")
+        dtype = next(self.parameters()).dtype
+        return self.decoder(z if z.dtype == dtype else z.to(dtype))
 
     def decode_mean(self, z: Tensor) -> Tensor:
         r"""The mean of :math:`p(\mathbf{x}|\mathbf{z})` in data space."""

@@ -149,6 +149,9 @@ def test_ks_only_for_hits():
         Evaluator('ogbl-citation2', ks=(1,))
     with pytest.raises(ValueError, match="'ks' must be a positive integer"):
         Evaluator('ogbl-collab', ks=(0,))
+    for ks in (5, 'ab'):
+        with pytest.raises(ValueError, match="'ks' must be a sequence of positive"):
+            Evaluator('ogbl-ddi', ks=ks)
 
 
 def ogb_reference(name, input_dict, ks):

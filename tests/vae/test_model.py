@@ -280,7 +280,9 @@ def test_dense_vae_gaussian_accepts_any_finite_values():
         (dict(out_channels=-2), "'out_channels' must be a positive"),
         (dict(likelihood='poisson'), "'likelihood' must be one of"),
         (dict(gaussian_logstd=float('nan')), "'gaussian_logstd' must be a finite"),
-        (dict(dropout=1.0), r"'dropout' must be in \[0, 1\)"),
+        (dict(dropout=1.0), r"'dropout' must be a float in \[0, 1\)"),
+        (dict(dropout='a'), r"'dropout' must be a float in \[0, 1\) \(got 'a'\)"),
+        (dict(gaussian_logstd='a'), r"'gaussian_logstd' must be a finite float"),
     ],
 )
 def test_dense_vae_bad_constructor(kwargs, match):
@@ -324,3 +326,25 @@ def test_dense_vae_reads_a_01_checkpoint_with_latent_channels(tmp_path):
     assert restored.out_channels == 3
     x = torch.rand(4, 6)
     assert torch.equal(restored.reconstruct(x), model.eval().reconstruct(x))
+
+
+def test_dense_vae_edge_inputs():
+    from gvae_ext.vae import evaluate_dense_vae
+
+    model = DenseVAE(4, 3, 2)
+    empty = model.loss(torch.zeros(0, 4))
+    assert empty.nelbo.shape == (0,)
+    with pytest.raises(ValueError, match=r"'z' must have one row per sample of 'x'"):
+        model.recon_loss(torch.rand(5, 4), torch.randn(3, 2))
+    with pytest.raises(ValueError, match=r"'z' must be a floating-point tensor"):
+        model.decode(torch.ones(2, 2, dtype=torch.long))
+    with pytest.raises(ValueError, match=r'at least one sample to average over'):
+        evaluate_dense_vae(model, torch.zeros(0, 4))
+
+
+def test_bernoulli_range_error_shows_the_exact_value():
+    model = DenseVAE(4, 3, 2)
+    x = torch.full((2, 4), 0.5)
+    x[0, 0] = 1.0000001
+    with pytest.raises(ValueError, match=r'\[0\.5, 1\.00000011920928\d*\]'):
+        model.loss(x)
