@@ -75,10 +75,17 @@ def read_table(path, kind: Optional[str] = None) -> Tensor:
         )
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise ValueError(f"table '{name}' must be numeric (got dtype {arr.dtype})")
-    x = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
-    if not bool(torch.isfinite(x).all()):
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
         raise ValueError(
             f"table '{name}' must contain only finite values (got NaN or inf)"
+        )
+    with np.errstate(over='ignore'):
+        x = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+    if not bool(torch.isfinite(x).all()):
+        big = float(np.abs(arr.astype(np.float64)).max())
+        raise ValueError(
+            f"table '{name}' has values beyond the float32 range (3.4e38) that "
+            f'the model computes in (got a largest magnitude of {big:.3g})'
         )
     return x
 

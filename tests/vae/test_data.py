@@ -1,6 +1,7 @@
 import gzip
 import os
 import struct
+import warnings
 
 import numpy as np
 import pytest
@@ -216,6 +217,11 @@ def test_table_errors(tmp_path):
     (tmp_path / 'nan.csv').write_text('1,2\nnan,3\n')
     with pytest.raises(ValueError, match='must contain only finite values'):
         read_table(tmp_path / 'nan.csv')
+    np.save(tmp_path / 'big.npy', np.array([[1e39, 1.0], [2.0, 3.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no stray numpy overflow warning either
+        with pytest.raises(ValueError, match=r'beyond the float32 range .*1e\+39'):
+            read_table(tmp_path / 'big.npy')
     (tmp_path / 'empty.csv').write_text('a,b\n')
     with pytest.raises(ValueError, match='must be a non-empty 2-D array'):
         read_table(tmp_path / 'empty.csv')
