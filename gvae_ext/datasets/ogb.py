@@ -87,13 +87,22 @@ def _numpy_globals() -> list:
 
 
 def _load_pt(path: Path) -> dict:
+    if path.stat().st_size == 0:
+        raise ValueError(f'{path}: the file is empty (got 0 bytes)')
     try:
         with torch.serialization.safe_globals(_numpy_globals()):
             obj = torch.load(path, map_location='cpu', weights_only=True)
+    except EOFError as err:
+        raise ValueError(
+            f'{path}: the file is truncated (got {_ogb_raw.first_line(err)})'
+        ) from err
     except Exception as err:  # an unsafe or corrupt file
+        # torch's long message names the refused global on one of its lines
+        why = [ln for ln in str(err).splitlines() if 'WeightsUnpickler error' in ln]
+        detail = why[0].strip() if why else _ogb_raw.first_line(err)
         raise ValueError(
             f'{path}: not a weights-only loadable file of tensors and arrays '
-            f'(got {type(err).__name__}: {str(err).splitlines()[0]})'
+            f'(got {detail})'
         ) from err
     if not isinstance(obj, dict):
         raise ValueError(f'{path}: expected a dict (got {type(obj).__name__})')
@@ -109,33 +118,75 @@ def _dataset_dir(root: PathLike, name: str) -> Path:
     return base
 
 
-def _pairs(entry: dict, path: Path, num_nodes: int):
+def _tensor(value, where: str) -> Tensor:
+    r"""A split entry as a dense tensor (a NumPy array is converted)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in 'biuf':
+            raise ValueError(f'{where} must be numeric (got dtype {value.dtype})')
+        value = torch.from_numpy(np.ascontiguousarray(value))
+    if not isinstance(value, Tensor):
+        raise ValueError(
+            f'{where} must be a tensor or array (got {type(value).__name__})'
+        )
+    if value.layout != torch.strided:
+        raise ValueError(f'{where} must be a dense tensor (got {value.layout})')
+    return value
+
+
+def _node_ids(entry: dict, key: str, where: str, cols: Optional[int]) -> Tensor:
+    r"""``entry.pop(key)`` checked: integer ids, ``[N]`` or ``[N, cols]``."""
+    where = f"{where}, key '{key}'"
+    value = _tensor(entry.pop(key), where)
+    if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+        raise ValueError(
+            f'{where} must hold integer node ids (got dtype {value.dtype})'
+        )
+    shape = '[num_edges]' if cols is None else f'[num_edges, {cols or "K"}]'
+    if value.dim() != (1 if cols is None else 2) or (cols and value.size(1) != cols):
+        raise ValueError(f'{where} must have shape {shape} (got {tuple(value.shape)})')
+    return value.long()
+
+
+def _pairs(entry: dict, path: Path, stage: str, num_nodes: int):
     r"""``(pos, neg, neg_per_pos, rest)`` of one split dict."""
-    entry = {
-        k: torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v
-        for k, v in entry.items()
-    }
+    where = f"{path}: split '{stage}'"
+    entry = dict(entry)
     neg, per_pos = None, None
     if 'edge' in entry:
-        pos = entry.pop('edge').long().t()
+        pos = _node_ids(entry, 'edge', where, 2).t()
         if 'edge_neg' in entry:
-            neg = entry.pop('edge_neg').long().t()
+            neg = _node_ids(entry, 'edge_neg', where, 2).t()
     elif 'source_node' in entry and 'target_node' in entry:
-        src, dst = entry.pop('source_node').long(), entry.pop('target_node').long()
+        src = _node_ids(entry, 'source_node', where, None)
+        dst = _node_ids(entry, 'target_node', where, None)
+        if src.numel() != dst.numel():
+            raise ValueError(
+                f"{where}: 'source_node' and 'target_node' must have the same "
+                f'length (got {src.numel()} and {dst.numel()})'
+            )
         pos = torch.stack([src, dst])
         if 'target_node_neg' in entry:
-            targets = entry.pop('target_node_neg').long()
+            targets = _node_ids(entry, 'target_node_neg', where, 0)
+            if targets.size(0) != src.numel() or targets.size(1) == 0:
+                raise ValueError(
+                    f"{where}, key 'target_node_neg' must have shape "
+                    f'[{src.numel()}, K] with K >= 1, one row per source node '
+                    f'(got {tuple(targets.shape)})'
+                )
             per_pos = targets.size(1)
             neg = torch.stack([src.repeat_interleave(per_pos), targets.reshape(-1)])
     else:
         raise ValueError(
-            f"{path}: expected the keys 'edge' or 'source_node'/'target_node' "
-            f'(got {sorted(entry)})'
+            f"{where}: expected the keys 'edge' or 'source_node'/'target_node' "
+            f'(got {sorted(map(str, entry))})'
         )
     for name, value in (('positives', pos), ('negatives', neg)):
         if value is not None:
             check_edge_index(value, num_nodes, name=f'{path}: {name}')
-    return pos, neg, per_pos, entry
+    rest = {
+        key: _tensor(value, f"{where}, key '{key}'") for key, value in entry.items()
+    }
+    return pos, neg, per_pos, rest
 
 
 def _read_split(folder: Path, num_nodes: int) -> OGBLinkSplit:
@@ -150,7 +201,12 @@ def _read_split(folder: Path, num_nodes: int) -> OGBLinkSplit:
     for stage, short in _STAGES:
         if not isinstance(whole.get(stage), dict):
             raise ValueError(f"{files[stage]}: missing the split '{stage}'")
-        pos, neg, k, rest = _pairs(whole[stage], files[stage], num_nodes)
+        pos, neg, k, rest = _pairs(whole[stage], files[stage], stage, num_nodes)
+        if k is not None and per_pos is not None and k != per_pos:
+            raise ValueError(
+                f"{files[stage]}: split '{stage}' must have as many negatives "
+                f'per positive as the earlier splits, {per_pos} (got {k})'
+            )
         per_pos = per_pos or k
         fields[f'{short}_pos_edge_index'] = pos
         if short != 'train':
@@ -193,8 +249,11 @@ def load_ogbl(
 
     Raises:
         ValueError: For an unknown or unsupported name, missing files (all
-            of them listed), files that are not weights-only loadable or
-            node indices out of range.
+            of them listed), empty, truncated or unreadable files, files
+            that are not weights-only loadable, malformed split entries
+            (type, dtype, shape), non-integer node ids or counts (whole
+            numbers such as ``3.0`` are read exactly) or node indices out of
+            range; the message names the file.
 
     :rtype: (:class:`torch_geometric.data.Data`, :class:`OGBLinkSplit`)
     """
