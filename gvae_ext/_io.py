@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any, Callable, Optional, Union
 
 from gvae_ext._io_load import load_checkpoint, load_torch
+from gvae_ext._plain import load_error as _load_error
+from gvae_ext._plain import plain_value
 
 PathLike = Union[str, 'os.PathLike[str]']
 _KINDS = ('file', 'dir')
@@ -137,16 +139,27 @@ def write_json(path: PathLike, payload: Any, *, indent: int = 2) -> str:
     return write_text(path, text + '\n')
 
 
-def save_torch(path: PathLike, obj: Any) -> str:
+def save_torch(path: PathLike, obj: Any, name: str = 'path') -> str:
     r"""Write :obj:`obj` with :func:`torch.save` to :obj:`path` atomically.
+
+    The content is serialised in memory and read back with
+    ``torch.load(weights_only=True)`` first: content that the package's own
+    loaders would refuse raises :class:`ValueError`, and nothing is written
+    (an older file at :obj:`path` stays as it was).
 
     Args:
         path (str or os.PathLike): The file; its folder is created.
         obj (Any): What to save (for checkpoints: a dict of plain values and
-            tensors, so that ``weights_only=True`` can read it back).
+            tensors, see :func:`plain_value`).
+        name (str, optional): The argument named in errors.
+            (default: :obj:`'path'`)
 
     Returns:
         :obj:`path` as a string.
+
+    Raises:
+        ValueError: When :obj:`obj` would not load back with
+            ``weights_only=True``.
     """
     import torch
 
@@ -154,6 +167,13 @@ def save_torch(path: PathLike, obj: Any) -> str:
     # plain write below, not a RuntimeError from inside torch's zip writer.
     buffer = io.BytesIO()
     torch.save(obj, buffer)
+    try:
+        torch.load(io.BytesIO(buffer.getvalue()), map_location='cpu', weights_only=True)
+    except Exception as err:  # pickle and torch errors alike
+        raise ValueError(
+            f"'{name}' {os.fspath(path)!r} was not written: the checkpoint would "
+            f'not load back with weights_only=True (got {_load_error(err)})'
+        ) from None
     _make_parent(path)
     return atomic_write(path, lambda f: f.write(buffer.getbuffer()))
 
@@ -282,6 +302,7 @@ __all__ = [
     'write_text',
     'write_json',
     'save_torch',
+    'plain_value',
     'save_npy',
     'check_output_path',
     'require_package',

@@ -27,11 +27,18 @@ def load_torch(path: PathLike, name: str, what: str, map_location: Any = 'cpu') 
         The stored dict.
 
     Raises:
-        ValueError: For a missing file, or one that is empty, truncated, not
-            a torch file, or holds anything but a dict.
+        ValueError: For a :obj:`map_location` that is not a device of this
+            machine (named :obj:`'map_location'`), a missing file, or one
+            that is empty, truncated, not a torch file, or holds anything but
+            a dict.
     """
     import torch
 
+    from gvae_ext._checks import check_device
+
+    # Before the file: a device this machine lacks is the caller's mistake,
+    # not a damaged file.
+    map_location = check_device(map_location, 'map_location')
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"'{name}' must be a file path (got {type(path).__name__})")
     path = os.fspath(path)
@@ -65,7 +72,10 @@ def load_checkpoint(
 
     The file is read by :func:`load_torch` (``weights_only=True``); its
     ``'format'`` entry must equal :obj:`format`, and :obj:`build` turns the
-    stored dict into the object (a model, or a tuple with one).
+    stored dict into the object (a model, or a tuple with one). :obj:`build`
+    runs on a fork of the global CPU random generator, so a model's random
+    initialisation (overwritten by the stored weights) leaves the caller's
+    generator as it was.
 
     Args:
         path (str or os.PathLike): The checkpoint file.
@@ -85,15 +95,18 @@ def load_checkpoint(
         What :obj:`build` returns.
 
     Raises:
-        ValueError: For a file :func:`load_torch` rejects, another format, or
-            entries :obj:`build` cannot use.
+        ValueError: For a :obj:`map_location` or file :func:`load_torch`
+            rejects, another format, or entries :obj:`build` cannot use.
     """
+    import torch
+
     payload = load_torch(path, name, what, map_location)
     invalid = f"'{name}' {os.fspath(path)!r} is not a valid gvae_ext {what} checkpoint"
     if payload.get('format') != format:
         raise ValueError(f'{invalid} (got format {payload.get("format")!r})')
     try:
-        return build(payload)
+        with torch.random.fork_rng(devices=[]):
+            return build(payload)
     except (KeyError, TypeError, ValueError, RuntimeError):
         raise ValueError(f'{invalid} (got missing or mismatched entries)') from None
 

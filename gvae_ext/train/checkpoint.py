@@ -12,7 +12,8 @@ from typing import Union
 
 import torch
 
-from gvae_ext._io import load_checkpoint, save_torch
+from gvae_ext._checks import check_device
+from gvae_ext._io import load_checkpoint, plain_value, save_torch
 from gvae_ext.train._build import build_model
 from gvae_ext.train.config import FitConfig
 
@@ -38,14 +39,21 @@ def save(
             ``'auto'`` preset the chosen candidate's config, which may be
             another preset or an ensemble), not the config passed to it.
         in_channels (int): The number of input features.
+
+    Raises:
+        ValueError: When a :obj:`config` field holds a value a checkpoint
+            cannot store (Paths and NumPy numbers are stored as strings and
+            Python numbers); nothing is written then.
     """
+    if not isinstance(config, FitConfig):
+        raise ValueError(f"'config' must be a FitConfig (got {type(config).__name__})")
     payload = dict(
         format=FORMAT,
-        config=dataclasses.asdict(config),
+        config=plain_value(dataclasses.asdict(config), 'config'),
         in_channels=int(in_channels),
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
     )
-    save_torch(path, payload)
+    save_torch(path, payload)  # checks that load() can read it back
 
 
 def load(path: Union[str, os.PathLike], map_location: str = 'cpu') -> torch.nn.Module:
@@ -56,23 +64,26 @@ def load(path: Union[str, os.PathLike], map_location: str = 'cpu') -> torch.nn.M
 
     Args:
         path (str or os.PathLike): The checkpoint file.
-        map_location (str, optional): The device of the restored model.
-            (default: :obj:`'cpu'`)
+        map_location (str or torch.device, optional): The device of the
+            restored model. (default: :obj:`'cpu'`)
 
     Returns:
         The model; :obj:`load(path).encode(x, edge_index)` gives the saved
         model's outputs.
 
     Raises:
-        ValueError: When :obj:`path` is missing, empty, truncated or not a
-            gvae_ext graph checkpoint.
+        ValueError: When :obj:`map_location` is not a device of this machine,
+            or :obj:`path` is missing, empty, truncated or not a gvae_ext
+            graph checkpoint.
     """
 
     def build(payload: dict) -> torch.nn.Module:
         config = FitConfig(**payload['config'])
-        config.device = str(map_location)
+        config.device = str(device)
         model = build_model(config, payload['in_channels'])
         model.load_state_dict(payload['state_dict'])
         return model
 
-    return load_checkpoint(path, 'path', 'graph', FORMAT, build, map_location).eval()
+    device = check_device(map_location, 'map_location')
+    model = load_checkpoint(path, 'path', 'graph', FORMAT, build, device)
+    return model.to(device).eval()

@@ -4,8 +4,10 @@ r"""The mini-batch training loop of :class:`~gvae_ext.vae.model.DenseVAE`.
 trains with Adam and keeps the weights of the best validation negative ELBO.
 """
 
+import contextlib
 import copy
 import math
+from collections.abc import Iterator
 from typing import Any, Optional
 
 import torch
@@ -29,6 +31,27 @@ def _eval_generator(device: torch.device, seed: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
+@contextlib.contextmanager
+def _private_global_rng(device: torch.device, seed: int) -> Iterator[None]:
+    r"""Run the body on a fork of the global generator(s), seeded with ``seed``.
+
+    Dropout draws from the global generator of the data's device, not from
+    an explicit one: the fork makes it depend on ``seed`` only, and leaves
+    the caller's global state (CPU, and the CUDA device trained on) as it was.
+    """
+    devices = []
+    if device.type == 'cuda':
+        index = (
+            device.index if device.index is not None else torch.cuda.current_device()
+        )
+        devices = [index]
+    with torch.random.fork_rng(devices=devices):
+        torch.random.default_generator.manual_seed(seed)
+        for index in devices:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
+
+
 def train_dense_vae(
     model: DenseVAE,
     train: Tensor,
@@ -48,8 +71,12 @@ def train_dense_vae(
     ``eval_every`` epochs and after the last one (the same noise each time),
     and the best weights are restored at the end; otherwise the last weights
     are kept. ``generator`` (on the data's device) drives the shuffling and
-    the latent noise. Returns ``{'history', 'best_epoch', 'val_nelbo'}``; the
-    model is left in evaluation mode.
+    the latent noise, and seeds a private fork of the global generator for
+    dropout: with a ``generator`` the result depends on it alone and the
+    caller's global random state is left as it was (with :obj:`None`, every
+    draw comes from, and advances, the global generator). Returns
+    ``{'history', 'best_epoch', 'val_nelbo'}``; the model is left in
+    evaluation mode.
     """
     train = model.check_input(train, 'train')
     if train.size(0) == 0:
@@ -63,6 +90,36 @@ def train_dense_vae(
     device = train.device
     generator = check_generator(generator, device=device, of="'train'")
     val_seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
+    # Dropout's stream: another one than the validation noise's (val_seed).
+    rng = (
+        contextlib.nullcontext()
+        if generator is None
+        else _private_global_rng(device, (val_seed + 1) % 2**62)
+    )
+    with rng:
+        return _train(
+            model, train, val, epochs=epochs, batch_size=batch_size, lr=lr,
+            generator=generator, eval_every=eval_every, eval_samples=eval_samples,
+            progress=progress, val_seed=val_seed,
+        )  # fmt: skip
+
+
+def _train(
+    model: DenseVAE,
+    train: Tensor,
+    val: Optional[Tensor],
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    generator: Optional[torch.Generator],
+    eval_every: int,
+    eval_samples: int,
+    progress: bool,
+    val_seed: int,
+) -> dict[str, Any]:
+    r"""The loop of :func:`train_dense_vae` on checked arguments."""
+    device = train.device
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history, best, best_epoch, best_state = [], math.inf, -1, None
     bar = tqdm(

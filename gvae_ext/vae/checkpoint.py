@@ -9,7 +9,8 @@ It is read back with ``weights_only=True``, so loading runs no pickled code.
 
 from typing import Any, Optional
 
-from gvae_ext._io import load_checkpoint, save_torch
+from gvae_ext._checks import check_device
+from gvae_ext._io import load_checkpoint, plain_value, save_torch
 from gvae_ext.vae.model import DenseVAE
 
 FORMAT = 'gvae_ext.dense_vae/1'
@@ -26,10 +27,16 @@ def save_dense_vae(
         model (DenseVAE): The model.
         path (str): The file to write (its folder is created).
         config (dict, optional): Plain values (numbers, strings, lists,
-            dicts, :obj:`None`) stored alongside. (default: :obj:`None`)
+            tuples, dicts, :obj:`None`) stored alongside; paths are stored as
+            strings, NumPy scalars and arrays as Python numbers and lists.
+            (default: :obj:`None`)
 
     Returns:
         ``path`` as a string.
+
+    Raises:
+        ValueError: When ``config`` holds a value a checkpoint cannot store
+            (the message names its key); nothing is written then.
     """
     if not isinstance(model, DenseVAE):
         raise TypeError(f"'model' must be a DenseVAE (got {type(model).__name__})")
@@ -39,8 +46,8 @@ def save_dense_vae(
         )
     payload = dict(
         format=FORMAT,
-        hparams=model.hparams,
-        config=dict(config or {}),
+        hparams=plain_value(model.hparams, 'model'),
+        config=plain_value(dict(config or {}), 'config'),
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
     )
     return save_torch(path, payload)
@@ -62,8 +69,9 @@ def read_dense_vae(path, map_location='cpu') -> tuple[DenseVAE, dict[str, Any]]:
         config dict.
 
     Raises:
-        ValueError: When :obj:`path` is missing, empty, truncated or not a
-            gvae_ext DenseVAE checkpoint.
+        ValueError: When :obj:`map_location` is not a device of this machine,
+            or :obj:`path` is missing, empty, truncated or not a gvae_ext
+            DenseVAE checkpoint.
     """
 
     def build(payload: dict) -> tuple[DenseVAE, dict[str, Any]]:
@@ -74,10 +82,11 @@ def read_dense_vae(path, map_location='cpu') -> tuple[DenseVAE, dict[str, Any]]:
         model.load_state_dict(payload['state_dict'])
         return model, dict(payload['config'])
 
+    device = check_device(map_location, 'map_location')
     model, config = load_checkpoint(
-        path, 'checkpoint', 'DenseVAE', FORMAT, build, map_location
+        path, 'checkpoint', 'DenseVAE', FORMAT, build, device
     )
-    return model.to(map_location).eval(), config
+    return model.to(device).eval(), config
 
 
 def load_dense_vae(path, map_location='cpu') -> DenseVAE:

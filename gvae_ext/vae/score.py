@@ -12,7 +12,7 @@ from typing import Optional, Union
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_positive_int
+from gvae_ext._checks import check_device, check_positive_int
 from gvae_ext._io import write_text
 from gvae_ext.vae.checkpoint import read_dense_vae
 from gvae_ext.vae.data import load_vae_dataset, read_table, standardize
@@ -101,7 +101,7 @@ def score_dense_vae(
         raise ValueError(
             f"'dataset_or_path' must be a string (got {dataset_or_path!r})"
         )
-    device = torch.device(device)
+    device = check_device(device, 'device')
     model, config = read_dense_vae(checkpoint, map_location=device)
     kind = _table_kind(dataset_or_path)
     if kind is None:

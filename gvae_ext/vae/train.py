@@ -178,7 +178,8 @@ def fit_dense_vae(
         dataset (str or VAEData): ``'digits'``, ``'mnist'``, ``'npy:PATH'``,
             ``'csv:PATH'`` (see :func:`~gvae_ext.vae.data.load_vae_dataset`)
             or data already loaded.
-        root (str, optional): The MNIST folder. (default: :obj:`None`)
+        root (str or os.PathLike, optional): The MNIST folder (stored as a
+            string in ``config``). (default: :obj:`None`)
         seed (int, optional): Seeds the weights, the validation carve-out, the
             batches and all noise: the same seed gives the same result.
             (default: :obj:`0`)
@@ -245,8 +246,9 @@ def fit_dense_vae(
     )  # fmt: skip
     summary: dict[str, Any] = dict(model='vae', dataset=spec, **metrics)
     eval_s = time.perf_counter() - start - load_s - train_s
+    root_str = None if root is None else os.fspath(root)  # a checkpoint stores str
     config = dict(
-        dataset=spec, root=root, seed=seed, epochs=epochs, batch_size=batch_size,
+        dataset=spec, root=root_str, seed=seed, epochs=epochs, batch_size=batch_size,
         lr=lr, optimizer='adam', device=str(device), likelihood=likelihood,
         hidden_channels=list(hidden), out_channels=latent, iw_samples=iw_samples,
         val_fraction=val_fraction, selection='best_val' if num_val else 'last',
