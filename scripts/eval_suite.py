@@ -88,6 +88,20 @@ def _sbm(features: bool, size: int = 60):
     return gvae_ext.load_networkx(graph, features=x if features else None)
 
 
+def _heterophilous(name: str):
+    import networkx as nx
+
+    if name == 'star':  # a hub and 199 leaves
+        return gvae_ext.load_networkx(nx.star_graph(199))
+    # users and items: 60 users, each linked to 12 of 40 items
+    rng = random.Random(29)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(100))
+    for user in range(60):
+        graph.add_edges_from((user, 60 + item) for item in rng.sample(range(40), 12))
+    return gvae_ext.load_networkx(graph)
+
+
 def _probs(k: int, p_in: float, p_out: float):
     return [[p_in if i == j else p_out for j in range(k)] for i in range(k)]
 
@@ -196,6 +210,8 @@ GRAPHS: Dict[str, Callable] = {
     'sbm': lambda: _sbm(False),
     'geo_feat': _geometric,
     'geo_2k': lambda: _geometric(2000, 0.042),
+    'star': lambda: _heterophilous('star'),
+    'bipartite': lambda: _heterophilous('bipartite'),
     'sbm_feat_2k': lambda: _sbm(True, 400),
     'er_noise': _erdos_renyi,
     'plc': lambda: _mid_sized('plc'),

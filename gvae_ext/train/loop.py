@@ -25,7 +25,7 @@ from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
 from gvae_ext.train._build import assemble
 from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
-from gvae_ext.train.auto import has_constant_features, plan
+from gvae_ext.train.auto import below_chance, has_constant_features, plan
 from gvae_ext.train.config import FitConfig, default_threads
 from gvae_ext.train.presets import ADAPTIVE_PRESETS
 from gvae_ext.train.replica import NonFiniteError, Replica
@@ -148,9 +148,19 @@ def run_training(
             # Each candidate trains as it would alone, on the same split.
             result, split = _train_candidate(data, candidate, split, replica, progress)
             results.append(result)
+        if results[0] is not None and _below_chance(chosen, results, split):
+            chosen = chosen._replace(
+                configs=chosen.configs + [chosen.fallback],
+                names=chosen.names + ['masked_mlp'],
+                rules=chosen.rules + [_BELOW_CHANCE_RULE],
+            )
+            result, split = _train_candidate(
+                data, chosen.fallback, split, replica, progress
+            )
+            results.append(result)
     if results[0] is None:  # a torchrun rank other than 0
         return None
-    best = max(range(len(results)), key=lambda i: results[i].metrics['val_auc'])
+    best = _best(results)
     result = results[best]
     result.timings['num_threads'] = threads or torch.get_num_threads()
     result.timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results)
@@ -164,6 +174,27 @@ def run_training(
             chosen=chosen.names[best],
         )
     return result
+
+
+_BELOW_CHANCE_RULE = (
+    'validation AUC below chance (the inner product ranks non-edges first, as '
+    'on bipartite or heterophilous graphs): also masked_mlp, the learned pair '
+    'decoder'
+)
+
+
+def _best(results) -> int:
+    return max(range(len(results)), key=lambda i: results[i].metrics['val_auc'])
+
+
+def _below_chance(chosen, results, split) -> bool:
+    # The plan's fallback is trained when its best validation AUC is
+    # significantly below 0.5 (gvae_ext.train.auto.below_chance).
+    if chosen.fallback is None:
+        return False
+    val_auc = results[_best(results)].metrics['val_auc']
+    num_pos = split.val_pos_edge_label_index.size(1)
+    return below_chance(val_auc, num_pos, split.val_neg_edge_label_index.size(1))
 
 
 def _train_candidate(data, config, split, replica, progress):

@@ -239,3 +239,36 @@ def test_constant_features_are_recognised_and_fit_warns():
     with warnings.catch_warnings():
         warnings.simplefilter('error', UserWarning)
         fit(data, FitConfig(model='gae', epochs=1))
+
+
+def test_below_chance_threshold():
+    from gvae_ext.train.auto import below_chance
+
+    assert below_chance(0.0, 9, 9) and not below_chance(0.23, 9, 9)  # 0.5 - 2 se = 0.22
+    assert below_chance(0.37, 50, 50) and not below_chance(0.39, 50, 50)  # 0.38
+    assert not below_chance(0.0, 1, 1)  # one pair: never significant
+    assert not below_chance(0.0, 0, 5)
+
+
+def test_plan_holds_the_learned_decoder_fallback_only_when_auto_may_choose():
+    chosen = plan(FitConfig(model='vgae'), _graph(200, 0.06))
+    assert chosen.fallback.decoder == 'mlp' and chosen.fallback.dropout == 0.2
+    assert plan(FitConfig(model='vgae', epochs=5), _graph(200, 0.06)).fallback is None
+    assert plan(FitConfig(model='gae', decoder='mlp'), _graph(200)).fallback is None
+    assert plan(FitConfig.from_preset('paper'), _graph(200)).fallback is None
+
+
+def test_a_star_graph_is_below_chance_and_gets_the_learned_decoder():
+    # Leaves are alike and never linked; the hub is unlike them: the inner
+    # product ranks leaf-leaf non-edges first (validation AUC 0.0).
+    n = 200
+    leaves = torch.arange(1, n)
+    star = torch.stack([torch.zeros_like(leaves), leaves])
+    data = Data(edge_index=torch.cat([star, star.flip(0)], 1), num_nodes=n)
+    result = fit(data, FitConfig(model='gae', seed=0))
+    candidates = {c['name']: c['val_auc'] for c in result.auto['candidates']}
+    assert candidates['paper'] < 0.2
+    assert result.auto['chosen'] == 'masked_mlp' and candidates['masked_mlp'] > 0.9
+    assert result.config.decoder == 'mlp'
+    assert 'below chance' in result.auto['rules'][-1]
+    assert result.metrics['test_auc'] > 0.9
