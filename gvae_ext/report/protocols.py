@@ -6,7 +6,8 @@ which each protocol then measures on the same split:
 * ``'random'`` -- Kipf & Welling's: test AUC / AP of the test positives
   against as many random non-edges (:func:`~gvae_ext.link.link_auc_ap`).
 * ``'heart'`` -- HeaRT (Li et al., NeurIPS 2023): every test positive ranked
-  against its own :data:`HEART_NEGATIVES` hard negatives
+  against its own :data:`HEART_NEGATIVES` hard negatives (fewer on a graph
+  too small for them, with a warning)
   (:func:`~gvae_ext.link.hard_negatives` on the training graph, resource
   allocation and personalised PageRank rankings merged by their minimum,
   training and validation edges filtered); MRR and Hits@{1, 3, 10, 20, 50,
@@ -21,6 +22,7 @@ The heuristic rows (``cn``, ``aa``, ``ra``, ``ppr``) score pairs on the
 training graph with :mod:`gvae_ext.link.heuristics`.
 """
 
+import warnings
 from typing import Callable, Optional
 
 import torch
@@ -114,16 +116,44 @@ class HeartCache:
         if key not in self._store:
             train = split.edge_index
             exclude = torch.cat([train, split.val_pos_edge_label_index], 1)
+            pos = split.test_pos_edge_label_index
             self._store[key] = hard_negatives(
                 train,
-                split.test_pos_edge_label_index,
+                pos,
                 split.num_nodes,
-                num_neg=self.num_neg,
+                num_neg=_fitting_num_neg(self.num_neg, exclude, pos, split.num_nodes),
                 exclude_edge_index=exclude,
                 x=x,
                 generator=torch.Generator(device=train.device).manual_seed(seed),
             )
         return self._store[key]
+
+
+def _fitting_num_neg(num_neg: int, exclude: Tensor, pos: Tensor, n: int) -> int:
+    # Each side of a positive needs num_neg / 2 candidates: nodes that are
+    # neither its fixed end nor linked to it (training, validation or test
+    # edges, as hard_negatives excludes them). A small graph has fewer; take
+    # twice the smallest room then, and say so.
+    both = torch.cat([exclude, pos], 1)
+    both = torch.cat([both, both.flip(0)], 1)
+    both = torch.unique(both[:, both[0] != both[1]], dim=1)
+    room = (n - 1) - torch.bincount(both[0], minlength=n)
+    least = int(room[pos.reshape(-1)].min()) if pos.numel() else num_neg
+    if least < 1:
+        node = int(pos.reshape(-1)[int(room[pos.reshape(-1)].argmin())])
+        raise ValueError(
+            f'HeaRT needs a non-neighbour for every end of a test edge, but node '
+            f'{node} is linked to every other node (training, validation and test '
+            f'edges; got a graph of {n} nodes); use --protocol random,ogb'
+        )
+    if 2 * least >= num_neg:
+        return num_neg
+    warnings.warn(
+        f'HeaRT: {2 * least} negatives per test edge instead of {num_neg}: the '
+        f'graph ({n} nodes) has no more candidates for some test edges',
+        stacklevel=3,
+    )
+    return 2 * least
 
 
 def _ogb_metrics(

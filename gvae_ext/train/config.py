@@ -45,11 +45,13 @@ class FitConfig:
     ``FitConfig()`` holds exactly the default preset
     (:data:`DEFAULT_PRESET`, equal to ``FitConfig.from_preset()``), and
     ``FitConfig(preset='paper', epochs=3)`` holds the paper's values with 3
-    epochs. :obj:`overrides` lists the preset fields whose value differs
-    from the preset's (``('epochs',)`` there). It is recomputed from the
-    values whenever :obj:`preset` or a preset field is set, and a value
-    passed for it is ignored, so a saved config always says which preset it
-    starts from and where it departs from it.
+    epochs. :obj:`overrides` lists the preset fields you set -- passed to
+    the constructor or :meth:`from_preset`, or assigned later, even to the
+    preset's own value -- and those whose value differs from the preset's
+    (``('epochs',)`` there), so a saved config says which preset it starts
+    from and which fields were chosen by hand; the ``'auto'`` preset never
+    changes them. A copy (:func:`dataclasses.replace`, or a config read back
+    from its ``dict``) passes :obj:`overrides` on and keeps them.
 
     Args:
         model (str, optional): One of :data:`MODELS`. (default: :obj:`'vgae'`)
@@ -108,7 +110,8 @@ class FitConfig:
             (default: :obj:`1.0`)
         num_threads (int, optional): CPU threads for the run; :obj:`None`
             takes :func:`default_threads`. (default: :obj:`None`)
-        overrides (tuple of str): Set from the values (see above).
+        overrides (tuple of str, optional): Computed (see above); pass it
+            only to copy a config. (default: :obj:`None`)
     """
 
     model: str = 'vgae'
@@ -144,10 +147,12 @@ class FitConfig:
     fastgae_nodes: int = 2048
     fastgae_alpha: float = 1.0
     num_threads: Optional[int] = None
-    overrides: tuple[str, ...] = ()
+    overrides: Optional[tuple[str, ...]] = None
 
     def __post_init__(self) -> None:
         rules.check_preset(self.preset)
+        # The fields set by hand: those passed, or a copy's recorded ones.
+        passed = self.overrides
         filled = set()
         for name, value in PRESETS[self.preset].items():
             if getattr(self, name) is None:
@@ -160,18 +165,33 @@ class FitConfig:
             object.__setattr__(self, 'recon', 'all')
         if 'degree_weight' in filled and self.batch_size:
             object.__setattr__(self, 'degree_weight', 0.0)
+        if passed is None:
+            given = set(PRESET_FIELDS) - filled
+        elif isinstance(passed, (tuple, list)):
+            given = set(passed) & set(PRESET_FIELDS)
+        else:
+            raise ValueError(
+                f"'overrides' must be a tuple of field names or None (got {passed!r})"
+            )
+        object.__setattr__(self, '_given', given)
         object.__setattr__(self, '_ready', True)
         self._record_overrides()
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         if self.__dict__.get('_ready') and (name == 'preset' or name in PRESET_FIELDS):
+            if name != 'preset':
+                self._given.add(name)
             self._record_overrides()
 
     def _record_overrides(self) -> None:
         base = PRESETS.get(self.preset) if isinstance(self.preset, str) else None
         if base is not None:  # else validate() rejects the preset
-            changed = tuple(n for n in PRESET_FIELDS if getattr(self, n) != base[n])
+            changed = tuple(
+                n
+                for n in PRESET_FIELDS
+                if n in self._given or getattr(self, n) != base[n]
+            )
             object.__setattr__(self, 'overrides', changed)
 
     @classmethod

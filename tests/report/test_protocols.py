@@ -108,3 +108,45 @@ def test_cli_bench_protocol_option(tmp_path, capsys):
     assert 'OGB H@50' in text and 'HeaRT' not in text
     assert main(['bench', '--protocol', 'auc', '--out', str(out)]) == 2
     assert "'protocol' must be one or more of" in capsys.readouterr().err
+
+
+def test_heart_on_a_small_graph_takes_the_negatives_it_has():
+    import networkx as nx
+
+    from gvae_ext import load_networkx, split_edges
+    from gvae_ext.report.protocols import HeartCache
+
+    data = load_networkx(nx.karate_club_graph())
+    split = split_edges(
+        data.edge_index, data.num_nodes, generator=torch.Generator().manual_seed(0)
+    )
+    with pytest.warns(UserWarning, match=r'HeaRT: 32 negatives per test edge instead'):
+        neg = HeartCache().negatives('k', split, seed=0)
+    assert neg.shape == (split.test_pos_edge_label_index.size(1), 32, 2)
+    # never a true edge (training, validation or test) nor a self-loop
+    true = torch.cat(
+        [
+            split.edge_index,
+            split.val_pos_edge_label_index,
+            split.test_pos_edge_label_index,
+        ],
+        1,
+    )
+    pairs = neg.reshape(-1, 2)
+    keys = set(map(tuple, true.t().tolist())) | set(
+        map(tuple, true.flip(0).t().tolist())
+    )
+    assert not any(tuple(p) in keys for p in pairs.tolist())
+    assert bool((pairs[:, 0] != pairs[:, 1]).all())
+
+
+def test_heart_refuses_a_graph_with_a_node_linked_to_all():
+    from gvae_ext import split_edges
+    from gvae_ext.report.protocols import HeartCache
+
+    leaves = torch.arange(1, 200)
+    star = torch.stack([torch.zeros_like(leaves), leaves])
+    star = torch.cat([star, star.flip(0)], 1)
+    split = split_edges(star, 200, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r'node 0 is linked to every other node'):
+        HeartCache().negatives('s', split, seed=0)

@@ -272,3 +272,12 @@ def test_a_star_graph_is_below_chance_and_gets_the_learned_decoder():
     assert result.config.decoder == 'mlp'
     assert 'below chance' in result.auto['rules'][-1]
     assert result.metrics['test_auc'] > 0.9
+
+
+def test_auto_never_changes_a_value_set_by_hand_even_the_presets_own():
+    # dropout=0.5 is the masked preset's value: set by hand, the VGAE rule
+    # (0.2) leaves it, and no selection replaces the config.
+    chosen = plan(FitConfig(model='vgae', dropout=0.5), _graph(200, 0.06))
+    assert chosen.names == ['masked'] and chosen.configs[0].dropout == 0.5
+    chosen = plan(FitConfig.from_preset('auto', epochs=300), _graph(200, 0.06))
+    assert chosen.names == ['masked'] and chosen.configs[0].epochs == 300

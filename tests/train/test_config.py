@@ -45,10 +45,11 @@ def test_preset_fields_cover_every_preset():
     assert PRESETS['tuned']['edge_mask'] == 0.5
 
 
-def test_overrides_name_the_changed_fields_only():
-    # lr=0.01 is the paper's own value: not an override.
+def test_overrides_name_the_fields_set_by_hand():
+    # lr=0.01 is the paper's own value, but set by hand: an override, which
+    # 'auto' never changes; dropout=None is not set.
     config = FitConfig.from_preset('paper', epochs=3, lr=0.01, dropout=None)
-    assert config.overrides == ('epochs',)
+    assert config.overrides == ('epochs', 'lr')
     assert config.epochs == 3 and config.dropout == 0.0
     config = FitConfig(preset='paper', out_channels=8, hidden_channels=64)
     assert config.overrides == ('hidden_channels', 'out_channels')  # field order
@@ -75,23 +76,31 @@ def test_masked_preset_values_give_way_to_the_users_objective():
 
 def test_overrides_follow_later_changes():
     config = FitConfig(preset='paper')
+    assert config.overrides == ()
     config.lr = 0.5
     assert config.overrides == ('lr',)
-    config.lr = 0.01
-    assert config.overrides == ()
+    config.lr = 0.01  # back to the paper's value, but still set by hand
+    assert config.overrides == ('lr',)
     config.preset = 'tuned'  # paper's values, now read against 'tuned'
-    assert set(config.overrides) == {
+    assert set(config.overrides) == {'lr'} | {
         name
         for name in PRESET_FIELDS
         if PRESETS['paper'][name] != PRESETS['tuned'][name]
     }
 
 
-def test_overrides_are_recomputed_not_trusted():
+def test_overrides_are_kept_by_copies():
+    # A passed 'overrides' (a copy's) names the fields set by hand; unknown
+    # names are dropped and fields that differ from the preset always count.
     config = FitConfig(preset='paper', epochs=7, overrides=('lr', 'bogus'))
-    assert config.overrides == ('epochs',)
+    assert config.overrides == ('epochs', 'lr')
     again = FitConfig(**dataclasses.asdict(config))
     assert again == config
+    given = FitConfig(model='vgae', dropout=0.5)  # the masked preset's value
+    assert dataclasses.replace(given, seed=3).overrides == ('dropout',)
+    assert dataclasses.replace(FitConfig(), seed=3).overrides == ()
+    with pytest.raises(ValueError, match="'overrides' must be a tuple"):
+        FitConfig(overrides='lr')
 
 
 def test_old_checkpoint_config_without_new_fields():
