@@ -23,8 +23,10 @@ def hits_at_k(pos_pred: Tensor, neg_pred: Tensor, k: int) -> Tensor:
 
     A positive tied with the :math:`K`-th negative does not count as a hit.
     Following OGB's ``Evaluator``, when there are fewer than :math:`K`
-    negatives every positive counts as a hit and the result is :obj:`1.0`;
-    gvae_ext also warns with :class:`UndefinedMetricWarning` then.
+    negatives (but at least one) every positive counts as a hit and the
+    result is :obj:`1.0`; gvae_ext also warns with
+    :class:`UndefinedMetricWarning` then. No negatives at all (or no
+    positives) raises :class:`ValueError`.
 
     Args:
         pos_pred (torch.Tensor): Scores of the positive pairs,

@@ -28,7 +28,7 @@ from gvae_ext.link._split_core import (
 
 
 def _train_negatives(
-    split: SplitIds, count: int, generator: Optional[torch.Generator]
+    split: SplitIds, count: int, generator: Optional[torch.Generator], ratio: float
 ) -> Tensor:
     # Non-edges of the training graph, minus the held-out negatives; the
     # sorted training ids are the sorted edge ids without the held-out ones.
@@ -39,8 +39,10 @@ def _train_negatives(
     free = _pairs.space_size(split.kind, size, size) - blocked.numel()
     if count > int(free[0]):
         raise ValueError(
-            f"'add_negative_train_samples' needs {count} training negatives "
-            f'but only {int(free[0])} pairs are left (got True)'
+            f"'neg_sampling_ratio' asks for {count} training negatives but only "
+            f'{int(free[0])} non-edges are left after the held-out negatives; '
+            'lower it or pass add_negative_train_samples=False '
+            f'(got neg_sampling_ratio={ratio})'
         )
     ids, _ = _pairs.sample_free(blocked, free, free.new_full((1,), count), generator)
     return pairs_of(split, ids)
@@ -142,6 +144,13 @@ class LinkSplit(BaseTransform):
         check_fraction_or_count(disjoint_train_ratio, 'disjoint_train_ratio', total=0)
         if not isinstance(key, str) or not key:
             raise ValueError(f"'key' must be a non-empty string (got {key!r})")
+        for name, value in (
+            ('is_undirected', is_undirected),
+            ('split_labels', split_labels),
+            ('add_negative_train_samples', add_negative_train_samples),
+        ):
+            if not isinstance(value, bool):
+                raise ValueError(f"'{name}' must be True or False (got {value!r})")
         if seed is not None:
             check_positive_int(seed, 'seed', allow_zero=True)
             if generator is not None:
@@ -201,7 +210,9 @@ class LinkSplit(BaseTransform):
         n_train_neg = 0
         if self.add_negative_train_samples:
             n_train_neg = int((n_sup or num_train) * self.neg_sampling_ratio)
-        train_neg = _train_negatives(split, n_train_neg, generator)
+        train_neg = _train_negatives(
+            split, n_train_neg, generator, self.neg_sampling_ratio
+        )
         train = positives(split, n_held)
         mp = both_ways(positives(split, n_held + n_sup), self.is_undirected)
         val_mp = both_ways(train, self.is_undirected)

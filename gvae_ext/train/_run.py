@@ -109,6 +109,11 @@ def _split(data: Data, config: FitConfig, num_nodes: int, split, device):
         pos = getattr(split, f'{name}_pos_edge_index')
         if pos.size(1) == 0:
             fraction = getattr(config, f'num_{name}')
+            if fraction == 0:
+                raise ValueError(
+                    f"'num_{name}' must be positive for fit: it needs "
+                    f'{name} pairs to evaluate on (got {fraction})'
+                )
             raise ValueError(
                 f"'data.edge_index' has too few edges for a {name} split: "
                 f"'num_{name}'={fraction} of its {data.edge_index.size(1) // 2} "

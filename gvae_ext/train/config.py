@@ -7,6 +7,7 @@ ablations); the preset sets the fields in :data:`PRESET_FIELDS`, and
 ``overrides``, which of those fields it changes.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -208,6 +209,14 @@ class FitConfig:
             The :class:`FitConfig`, with ``overrides`` naming the preset
             fields changed.
         """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(
+                f'{unknown[0]!r} is not a FitConfig field; the fields are '
+                f'{sorted(known - {"preset", "overrides"})} (got {unknown[0]}='
+                f'{overrides[unknown[0]]!r})'
+            )
         config = cls(
             preset=preset, **{k: v for k, v in overrides.items() if v is not None}
         )

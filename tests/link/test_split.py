@@ -310,8 +310,11 @@ def test_link_split_bad_input():
     data = Data(
         edge_index=torch.tensor([[0, 0, 0, 1, 1], [1, 2, 3, 2, 3]]), num_nodes=4
     )
-    with pytest.raises(ValueError, match="'add_negative_train_samples' needs 4"):
+    with pytest.raises(ValueError, match="'neg_sampling_ratio' asks for 4 training"):
         LinkSplit(num_val=0, num_test=1, seed=0)(data)
+    for flag in ('is_undirected', 'split_labels', 'add_negative_train_samples'):
+        with pytest.raises(ValueError, match=f"'{flag}' must be True or False"):
+            LinkSplit(**{flag: 'no'})
     with pytest.raises(ValueError, match='Insufficient number of edges'):
         LinkSplit(num_val=3, num_test=2)(data)
 

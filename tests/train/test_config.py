@@ -202,3 +202,17 @@ def test_default_threads(num_nodes, num_edges, threads):
 def test_default_threads_rejects(args, match):
     with pytest.raises(ValueError, match=match):
         default_threads(*args)
+
+
+def test_from_preset_names_an_unknown_field_and_fit_a_zero_split():
+    with pytest.raises(
+        ValueError, match=r"'foo' is not a FitConfig field; .*\(got foo=1\)"
+    ):
+        FitConfig.from_preset(foo=1)
+    from gvae_ext import fit
+    from gvae_ext.datasets import load_cora
+
+    with pytest.raises(
+        ValueError, match=r"'num_val' must be positive for fit: .*\(got 0\)"
+    ):
+        fit(load_cora(), FitConfig(num_val=0, epochs=1))
