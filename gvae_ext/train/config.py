@@ -152,6 +152,8 @@ class FitConfig:
 
     def __post_init__(self) -> None:
         rules.check_preset(self.preset)
+        if isinstance(self.num_neighbors, list):  # e.g. read back from JSON
+            object.__setattr__(self, 'num_neighbors', tuple(self.num_neighbors))
         # The fields set by hand: those passed, or a copy's recorded ones.
         passed = self.overrides
         filled = set()

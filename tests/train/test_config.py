@@ -216,3 +216,8 @@ def test_from_preset_names_an_unknown_field_and_fit_a_zero_split():
         ValueError, match=r"'num_val' must be positive for fit: .*\(got 0\)"
     ):
         fit(load_cora(), FitConfig(num_val=0, epochs=1))
+
+
+def test_num_neighbors_read_back_as_a_list_is_the_same_config():
+    assert FitConfig(num_neighbors=[10, 10]) == FitConfig()
+    assert FitConfig(num_neighbors=[5, 3]).num_neighbors == (5, 3)
