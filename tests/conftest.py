@@ -32,3 +32,14 @@ def pytest_report_header(config):
         f'torch {torch.__version__}, cuda available: {CUDA}, '
         f'torch_sparse: {gvae_ext.typing.WITH_TORCH_SPARSE}'
     )
+
+
+def bad_devices():
+    r"""``(device, message)`` pairs that a device check must refuse here."""
+    if torch.cuda.is_available():
+        missing = f'cuda:{torch.cuda.device_count()}'
+        return [('bogus', 'must be a torch device'), (missing, 'must name one of')]
+    return [
+        ('bogus', "must be a torch device such as 'cpu' or 'cuda:0'"),
+        ('cuda', 'needs CUDA, which is not available'),
+    ]

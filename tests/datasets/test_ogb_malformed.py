@@ -30,7 +30,7 @@ def cli_error(root, capsys):
     return lines[0]
 
 
-# ----------------------------------------------------------------- bug 1
+# Empty and truncated split files.
 
 
 def test_empty_split_file_in_the_cli(tmp_path, capsys):
@@ -55,7 +55,7 @@ def test_truncated_split_file(tmp_path):
     )
 
 
-# ----------------------------------------------------------------- bug 2
+# Malformed split entries.
 
 COLLAB_BAD = [
     (
@@ -165,7 +165,7 @@ def test_malformed_citation2_entries(tmp_path, change, message):
     assert load_error('ogbl-citation2', tmp_path) == f'{path}: {message}'
 
 
-# ----------------------------------------------------------------- bug 3
+# Unreadable raw CSV files.
 
 
 def gzip_bytes(text):
@@ -236,7 +236,7 @@ def test_unreadable_raw_csv_in_the_cli(tmp_path, capsys):
     )
 
 
-# ----------------------------------------------------------------- bug 4
+# Fractional ids and counts are refused, never truncated.
 
 RAW_NOT_INTEGER = [
     (

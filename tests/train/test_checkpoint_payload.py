@@ -10,6 +10,7 @@ import torch
 import gvae_ext
 from gvae_ext._io import load_torch
 from gvae_ext.train import FitConfig, build_model, load, save
+from tests.conftest import bad_devices
 
 X = torch.randn(6, 5, generator=torch.Generator().manual_seed(0))
 EDGE_INDEX = torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]])
@@ -81,17 +82,7 @@ def test_load_leaves_the_global_rng_untouched(tmp_path, loader):
     assert torch.equal(_encode(restored), _encode(model))
 
 
-def _bad_devices():
-    if torch.cuda.is_available():
-        missing = f'cuda:{torch.cuda.device_count()}'
-        return [('bogus', 'must be a torch device'), (missing, 'must name one of')]
-    return [
-        ('bogus', "must be a torch device such as 'cpu' or 'cuda:0'"),
-        ('cuda', 'needs CUDA, which is not available'),
-    ]
-
-
-@pytest.mark.parametrize('device, message', _bad_devices())
+@pytest.mark.parametrize('device, message', bad_devices())
 def test_bad_map_location_is_named(tmp_path, device, message):
     """A bad device is reported as 'map_location', not as a damaged file."""
     path = tmp_path / 'g.pt'

@@ -12,6 +12,7 @@ from gvae_ext._io import save_torch
 from gvae_ext.vae import DenseVAE, load_dense_vae, read_dense_vae, save_dense_vae
 from gvae_ext.vae.score import score_dense_vae
 from gvae_ext.vae.train import fit_dense_vae, train_dense_vae
+from tests.conftest import bad_devices
 
 
 def _write_tiny_mnist(root: pathlib.Path) -> None:
@@ -174,17 +175,7 @@ def test_loading_leaves_the_global_rng_untouched(tmp_path, which):
             )
 
 
-def _bad_devices():
-    if torch.cuda.is_available():
-        missing = f'cuda:{torch.cuda.device_count()}'
-        return [('bogus', 'must be a torch device'), (missing, 'must name one of')]
-    return [
-        ('bogus', "must be a torch device such as 'cpu' or 'cuda:0'"),
-        ('cuda', 'needs CUDA, which is not available'),
-    ]
-
-
-@pytest.mark.parametrize('device, message', _bad_devices())
+@pytest.mark.parametrize('device, message', bad_devices())
 def test_bad_map_location_is_named(tmp_path, device, message):
     """A bad device is reported as such, not as a damaged file."""
     path = tmp_path / 'm.pt'
