@@ -49,6 +49,18 @@ class _Members(torch.nn.Module):
         return f'{self.__class__.__name__}({len(self.members)} x {self.members[0]})'
 
 
+def _kind(out) -> str:
+    if isinstance(out, Tensor) and out.dim() == 2:
+        return 'tensor'
+    if (
+        isinstance(out, (tuple, list))
+        and len(out) == 2
+        and all(isinstance(t, Tensor) and t.dim() == 2 for t in out)
+    ):
+        return 'pair'
+    return 'other'
+
+
 class EnsembleEncoder(_Members):
     r"""The scaled concatenation of several encoders' embeddings.
 
@@ -65,7 +77,13 @@ class EnsembleEncoder(_Members):
         r"""Run every member on the same inputs and concatenate (see the module)."""
         outs = [member(*args, **kwargs) for member in self.members]
         scale = len(outs) ** -0.5
-        if isinstance(outs[0], tuple):
+        kinds = [_kind(out) for out in outs]
+        if len(set(kinds)) != 1 or kinds[0] == 'other':
+            raise ValueError(
+                "'encoders' must all return a [num_nodes, d] tensor or all a "
+                f'(mu, logstd) pair (got {kinds})'
+            )
+        if kinds[0] == 'pair':
             mu = torch.cat([out[0] for out in outs], dim=1) * scale
             logstd = torch.cat([out[1] for out in outs], dim=1) + math.log(scale)
             return mu, logstd
@@ -79,12 +97,20 @@ class EnsembleDecoder(_Members):
         decoders (sequence of torch.nn.Module): The members, each with
             ``forward(z, edge_index, sigmoid)`` and ``forward_all(z, sigmoid)``
             and an ``in_channels`` attribute (as
-            :class:`~gvae_ext.nn.MLPDecoder`).
+            :class:`~gvae_ext.nn.MLPDecoder`), in the order and with the
+            widths of the encoder's members: member :math:`k` scores the
+            :math:`k`-th block of :math:`Z`.
     """
 
     def __init__(self, decoders: Sequence[torch.nn.Module]):
         super().__init__(decoders, 'decoders')
-        self.sizes = [int(member.in_channels) for member in self.members]
+        sizes = [getattr(member, 'in_channels', None) for member in self.members]
+        if not all(isinstance(n, int) and n > 0 for n in sizes):
+            raise ValueError(
+                "'decoders' must each have a positive int 'in_channels', the width "
+                f'of its block of z (got {sizes})'
+            )
+        self.sizes = sizes
 
     def _blocks(self, z: Tensor):
         check_embedding(z)

@@ -161,7 +161,9 @@ def spmm(adj: Adj, x: Tensor) -> Tensor:
             :class:`torch_sparse.SparseTensor` or a :class:`SparseOperator`.
             A torch sparse :obj:`adj` that requires grad is multiplied with
             :func:`torch.sparse.mm` so that its values receive a gradient.
-        x (torch.Tensor): Dense :math:`[N, F]` matrix.
+        x (torch.Tensor): Dense :math:`[N, F]` matrix. The product is in
+            its dtype: a sparse matrix of another dtype is cast to it (a
+            float64 adjacency times float32 features gives float32).
 
     :rtype: :class:`torch.Tensor` of shape :obj:`[M, F]`
     """

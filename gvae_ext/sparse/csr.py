@@ -73,10 +73,13 @@ class SparseOperator:
 
     def __init__(self, matrix: Tensor, *, _transpose: Any = None):
         check_tensor(matrix, 'matrix')
-        if matrix.layout not in SPARSE_LAYOUTS or matrix.dim() != 2:
+        hybrid = matrix.layout == torch.sparse_coo and matrix.dense_dim() != 0
+        if matrix.layout not in SPARSE_LAYOUTS or matrix.dim() != 2 or hybrid:
+            dims = ' with a dense dimension' if hybrid else ''
             raise ValueError(
-                "'matrix' must be a 2-D torch sparse tensor (got layout "
-                f'{matrix.layout} and shape {tuple(matrix.shape)})'
+                "'matrix' must be a 2-D torch sparse tensor with two sparse "
+                f'dimensions (got layout {matrix.layout} and shape '
+                f'{tuple(matrix.shape)}{dims})'
             )
         self.matrix = to_csr(matrix.detach())
         self._ts = {}

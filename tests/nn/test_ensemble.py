@@ -78,3 +78,16 @@ def test_bad_members_are_refused():
         EnsembleEncoder([])
     with pytest.raises(ValueError, match="'decoders' must be a non-empty"):
         EnsembleDecoder([lambda z: z])
+
+
+def test_ensemble_members_must_be_alike():
+    x, ei = torch.randn(5, 3), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]])
+    mixed = EnsembleEncoder([VariationalGCNEncoder(3, 8, 4), GCNEncoder(3, 8, 4)])
+    with pytest.raises(
+        ValueError, match=r"'encoders' must all return .*'pair', 'tensor'"
+    ):
+        mixed(x, ei)
+    with pytest.raises(ValueError, match=r"'decoders' must each have a positive int"):
+        EnsembleDecoder([torch.nn.Linear(3, 3)])
+    mu, logstd = EnsembleEncoder([VariationalGCNEncoder(3, 8, 4)] * 2)(x, ei)
+    assert mu.shape == logstd.shape == (5, 8)
