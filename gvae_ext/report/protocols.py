@@ -38,6 +38,7 @@ from gvae_ext.link import (
     personalized_pagerank,
     resource_allocation,
 )
+from gvae_ext.link._adjacency import union_adjacency
 
 PROTOCOLS = ('random', 'heart', 'ogb')
 HEART_NEGATIVES = 500
@@ -134,13 +135,13 @@ def _fitting_num_neg(num_neg: int, exclude: Tensor, pos: Tensor, n: int) -> int:
     # neither its fixed end nor linked to it (training, validation or test
     # edges, as hard_negatives excludes them). A small graph has fewer; take
     # twice the smallest room then, and say so.
-    both = torch.cat([exclude, pos], 1)
-    both = torch.cat([both, both.flip(0)], 1)
-    both = torch.unique(both[:, both[0] != both[1]], dim=1)
-    room = (n - 1) - torch.bincount(both[0], minlength=n)
-    least = int(room[pos.reshape(-1)].min()) if pos.numel() else num_neg
+    if pos.numel() == 0:
+        return num_neg
+    ends = pos.reshape(-1)
+    room = ((n - 1) - union_adjacency(n, exclude, pos).deg)[ends]
+    least = int(room.min())
     if least < 1:
-        node = int(pos.reshape(-1)[int(room[pos.reshape(-1)].argmin())])
+        node = int(ends[int(room.argmin())])
         raise ValueError(
             f'HeaRT needs a non-neighbour for every end of a test edge, but node '
             f'{node} is linked to every other node (training, validation and test '
