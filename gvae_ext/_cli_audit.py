@@ -34,6 +34,7 @@ FILES = {
     'test_pos.txt': 'test_pos_edge_index',
     'test_neg.txt': 'test_neg_edge_index',
 }
+GRAPH_FILE = 'graph.txt'  # the full graph, optional
 
 
 def add_audit_parser(sub) -> None:
@@ -115,7 +116,7 @@ def _from_files(folder: str):
         raise ValueError(
             f"'--files' folder holds none of {list(FILES)} (got {folder!r})"
         )
-    graph = os.path.join(folder, 'graph.txt')
+    graph = os.path.join(folder, GRAPH_FILE)
     return parts, _read_pairs(graph) if os.path.isfile(graph) else None
 
 

@@ -124,16 +124,6 @@ DIR_FILES: dict[str, tuple[str, ...]] = {
 }
 # Dataset kinds whose spec names a file: 'KIND:PATH'.
 _FILE_KINDS = ('edgelist', 'npy', 'csv')
-# The files `audit --files DIR` reads (gvae_ext._cli_audit.FILES, graph.txt).
-_AUDIT_FILES = (
-    'train.txt',
-    'train_neg.txt',
-    'val_pos.txt',
-    'val_neg.txt',
-    'test_pos.txt',
-    'test_neg.txt',
-    'graph.txt',
-)
 
 
 def embedding_ids_path(path: str) -> str:
@@ -179,7 +169,10 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, str]]:
         specs = [d.strip() for d in str(args.datasets).split(',')]
         files += [('--datasets', f) for f in map(_dataset_file, specs) if f]
     elif command == 'audit' and getattr(args, 'files', None) is not None:
-        files += [('--files', os.path.join(args.files, n)) for n in _AUDIT_FILES]
+        from gvae_ext._cli_audit import FILES, GRAPH_FILE
+
+        names = [*FILES, GRAPH_FILE]
+        files += [('--files', os.path.join(args.files, n)) for n in names]
     elif isinstance(getattr(args, 'dataset', None), str):
         path = _dataset_file(args.dataset, bare_tables=command == 'score')
         if path:
