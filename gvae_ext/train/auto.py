@@ -67,10 +67,10 @@ import dataclasses
 import math
 from typing import Any, NamedTuple, Optional
 
-import torch
 from torch_geometric.data import Data
 
 from gvae_ext._checks import check_fraction_or_count
+from gvae_ext.train._features import has_constant_features, is_featureless
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.presets import ADAPTIVE_PRESETS, PRESETS
 
@@ -225,74 +225,6 @@ def _featureless(
         f'masked and the paper protocol{how} as an ensemble of {ensemble}'
     )
     return Plan([adapted, paper], ['masked', name], rules)
-
-
-def is_featureless(data: Data) -> bool:
-    r"""Whether :obj:`data` has no node features: no ``x``, or one-hot ids.
-
-    One-hot node ids are the identity, what :func:`gvae_ext.featureless` and
-    ``--featureless`` give (a sparse CSR identity; a dense or sparse COO one
-    counts too), or any permutation of it (one 1 in every row and column):
-    :math:`P W_0` is :math:`W_0` with its rows reordered, so such features
-    carry nothing but the nodes' names.
-    """
-    x = getattr(data, 'x', None)
-    if x is None:
-        return True
-    n = int(data.num_nodes)
-    if x.dim() != 2 or tuple(x.shape) != (n, n):
-        return False
-    if x.layout == torch.sparse_csr:
-        rows = torch.repeat_interleave(
-            torch.arange(n, device=x.device), x.crow_indices().diff()
-        )
-        cols, values = x.col_indices(), x.values()
-    elif x.is_sparse:
-        x = x.coalesce()
-        (rows, cols), values = x.indices(), x.values()
-    else:
-        rows, cols = x.nonzero().t()
-        values = x[rows, cols]
-    if values.numel() != n or not bool((values == 1).all()):
-        return False
-    per_row, per_col = (torch.bincount(i, minlength=n) for i in (rows, cols))
-    return bool((per_row == 1).all() and (per_col == 1).all())
-
-
-def has_constant_features(data: Data) -> bool:
-    r"""Whether :obj:`data.x` is the same row for every node (e.g. all ones).
-
-    Such features (PyG's ``Constant`` transform, or ``torch.ones(N, 1)``)
-    tell the model nothing about which node is which: it sees the graph only
-    through the degrees, and on Cora a GAE scores 70.1 test AUC with them
-    against 83.1 with identity features (``x=None``; seed 0). :func:`fit`
-    warns about them; it does not replace features the user passed.
-    """
-    x = getattr(data, 'x', None)
-    if x is None or x.dim() != 2 or x.size(0) < 2:
-        return False
-    if x.layout == torch.strided:
-        return bool((x == x[:1]).all())
-    if x.layout == torch.sparse_csr:
-        cols, values = x.col_indices(), x.values()
-    elif x.is_sparse:
-        x = x.coalesce()
-        cols, values = x.indices()[1], x.values()
-    else:  # other sparse layouts: not inspected
-        return False
-    if values.numel() == 0:
-        return True  # all zeros
-    values = values.to(torch.float64)
-    # every column holds no entry or one per node, all equal
-    count = torch.bincount(cols, minlength=x.size(1))
-    if not bool(((count == 0) | (count == x.size(0))).all()):
-        return False
-    empty = dict(dtype=values.dtype, device=values.device)
-    low = torch.full((x.size(1),), math.inf, **empty)
-    high = torch.full((x.size(1),), -math.inf, **empty)
-    low = low.scatter_reduce(0, cols, values, 'amin')
-    high = high.scatter_reduce(0, cols, values, 'amax')
-    return bool((low == high)[count > 0].all())
 
 
 def _candidate(name: str, config: FitConfig, ensemble: int = 0, **changes) -> FitConfig:
