@@ -188,15 +188,22 @@ def read_edgelist(path: PathLike, features: Optional[PathLike] = None) -> Data:
             f'{path}: no edges found (got an empty file, or only comments and '
             'blank lines)'
         )
-    keys = [_id_key(t) for t in tokens]
-    is_int = [isinstance(k, int) for k in keys]
+    # Each distinct spelling once (its key is a regex match), in file order;
+    # spellings of one integer ('7', '007') then share a node.
+    spelling: dict = {}
+    spelled = torch.tensor([spelling.setdefault(t, len(spelling)) for t in tokens])
     index: dict = {}
     names: list = []
-    for token, key in zip(tokens, keys):
+    node_of, int_spelling = [], []
+    for token in spelling:
+        key = _id_key(token)
         if key not in index:
             index[key] = len(names)
             names.append(token)
-    codes = torch.tensor([index[k] for k in keys])
+        node_of.append(index[key])
+        int_spelling.append(isinstance(key, int))
+    codes = torch.tensor(node_of)[spelled]
+    is_int = [int_spelling[i] for i in spelled.tolist()]
     if len(tokens) > 2 and not any(is_int[:2]) and all(is_int[2:]):
         raise ValueError(
             f'{path}, line {lines[0]}: looks like a header (only its ids are '
