@@ -213,4 +213,30 @@ def split_edges(
     )
 
 
+def check_held_out(split, subject: str, num_edges: int, shares, official=False):
+    r"""Raise :class:`ValueError` when the validation or test split is empty.
+
+    Args:
+        split (EdgeSplit): The split.
+        subject (str): What the message blames, e.g. ``"'data.edge_index'"``.
+        num_edges (int): The graph's undirected edges.
+        shares (tuple): ``(num_val, num_test)`` the split was drawn with.
+        official (bool, optional): The split is a dataset's official one.
+            (default: :obj:`False`)
+    """
+    for name, share in zip(('val', 'test'), shares):
+        if getattr(split, f'{name}_pos_edge_label_index').size(1) > 0:
+            continue
+        how = (
+            f'its official split holds no {name} pair'
+            if official
+            else f"'num_{name}'={share} of its {num_edges} undirected edges "
+            f'leaves no {name} pair; use a larger graph'
+        )
+        raise ValueError(
+            f'{subject} has too few edges for a {name} split: {how} '
+            f'(got 0 {name} pairs)'
+        )
+
+
 __all__ = ['EdgeSplit', 'LinkSplit', 'split_edges']

@@ -10,6 +10,7 @@ from typing import Sequence
 
 from gvae_ext._checks import check_seed
 from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
+from gvae_ext.link.split import check_held_out
 from gvae_ext.report.protocols import HEURISTICS, heuristic_scorer
 
 BASELINES = tuple(_BASELINE_FUNCTIONS)
@@ -91,21 +92,9 @@ NUM_VAL, NUM_TEST = 0.05, 0.1
 
 def check_split(data, dataset: str, split, official: bool) -> None:
     r"""Raise ``fit``'s message for an empty val/test split, naming ``dataset``."""
-    for name, share in (('val', NUM_VAL), ('test', NUM_TEST)):
-        if getattr(split, f'{name}_pos_edge_label_index').size(1) > 0:
-            continue
-        if official:
-            how = f'its official split holds no {name} pair'
-        else:
-            edges = data.edge_index.size(1) // 2
-            how = (
-                f"'num_{name}'={share} of its {edges} undirected edges leaves "
-                f'no {name} pair; use a larger graph'
-            )
-        raise ValueError(
-            f'the dataset {dataset!r} has too few edges for a {name} split: '
-            f'{how} (got 0 {name} pairs)'
-        )
+    edges = data.edge_index.size(1) // 2
+    subject = f'the dataset {dataset!r}'
+    check_held_out(split, subject, edges, (NUM_VAL, NUM_TEST), official)
 
 
 def check_unique(values: Sequence, name: str, got) -> None:

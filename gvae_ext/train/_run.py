@@ -17,6 +17,7 @@ from torch_geometric.data import Data
 from gvae_ext._checks import check_edge_index, check_features
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit, fast_negative_sampling, split_edges
+from gvae_ext.link.split import check_held_out
 from gvae_ext.train._build import build_model
 from gvae_ext.train._hard import TwoHopNegatives
 from gvae_ext.train._masking import EdgeMasker
@@ -107,19 +108,15 @@ def _split(data: Data, config: FitConfig, num_nodes: int, split, device):
         )
     for name in ('val', 'test'):
         pos = getattr(split, f'{name}_pos_edge_index')
-        if pos.size(1) == 0:
-            fraction = getattr(config, f'num_{name}')
-            if fraction == 0:
-                raise ValueError(
-                    f"'num_{name}' must be positive for fit: it needs "
-                    f'{name} pairs to evaluate on (got {fraction})'
-                )
+        fraction = getattr(config, f'num_{name}')
+        if pos.size(1) == 0 and fraction == 0:
             raise ValueError(
-                f"'data.edge_index' has too few edges for a {name} split: "
-                f"'num_{name}'={fraction} of its {data.edge_index.size(1) // 2} "
-                f'undirected edges leaves no {name} pair; use a larger graph '
-                f'(got 0 {name} pairs)'
+                f"'num_{name}' must be positive for fit: it needs "
+                f'{name} pairs to evaluate on (got {fraction})'
             )
+    shares = (config.num_val, config.num_test)
+    num_edges = data.edge_index.size(1) // 2
+    check_held_out(split, "'data.edge_index'", num_edges, shares)
     return EdgeSplit(*[t.to(device) if isinstance(t, Tensor) else t for t in split])
 
 
