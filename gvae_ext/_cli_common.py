@@ -110,18 +110,26 @@ OUTPUTS: dict[str, list[tuple[str, str, str]]] = {
     'audit': [('json', '--json', 'file')],
 }
 
-# The files a directory option writes inside its folder (a trailing '/'
-# stands for a whole subfolder the command owns).
-DIR_FILES: dict[str, tuple[str, ...]] = {
-    '--plots': (
-        'roc_pr.png',
-        'training.png',
-        'latent.png',
-        'reconstructions.png',
-        'samples.png',
-    ),
-    '--out': ('results.md', 'results.csv', 'results.json', 'runs/'),
-}
+
+def dir_files(flag: str) -> tuple[str, ...]:
+    r"""The files a directory option writes inside its folder.
+
+    A trailing ``'/'`` stands for a whole subfolder the command owns. The
+    names come from the writers (imported here, when a run checks them).
+    """
+    if flag == '--plots':
+        from gvae_ext.report.figures import PLOT_FILES
+        from gvae_ext.vae.images import IMAGE_FILES
+
+        return (*PLOT_FILES.values(), *IMAGE_FILES.values())
+    if flag == '--out':
+        from gvae_ext.report._runs import RUNS_DIR
+        from gvae_ext.report.tables import RESULT_FILES
+
+        return (*RESULT_FILES.values(), RUNS_DIR + '/')
+    return ()
+
+
 # Dataset kinds whose spec names a file: 'KIND:PATH'.
 _FILE_KINDS = ('edgelist', 'npy', 'csv')
 
@@ -246,7 +254,7 @@ def check_outputs(args: argparse.Namespace) -> None:
         path = os.fspath(path)
         targets = [path]
         if kind == 'dir':
-            targets = [os.path.join(path, name) for name in DIR_FILES.get(flag, ())]
+            targets = [os.path.join(path, name) for name in dir_files(flag)]
         elif attr == 'embeddings' and path.lower().endswith('.npy'):
             targets.append(embedding_ids_path(path))
         _check_not_inputs(flag, path, targets, inputs)

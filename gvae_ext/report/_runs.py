@@ -10,6 +10,10 @@ from typing import Optional
 _METRICS = ('seconds',)  # the key holds the protocols, which fix the rest
 
 
+# The subfolder of a benchmark's folder that holds one file per run.
+RUNS_DIR = 'runs'
+
+
 def _file_digest(path) -> str:
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -60,7 +64,7 @@ def run_path(out_dir: str, key: dict) -> str:
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     readable = f'{key["dataset"]}__{key["row"].replace("*", "star")}'
     safe = re.sub(r'[^A-Za-z0-9_.@-]+', '_', readable)[:80]
-    return os.path.join(out_dir, 'runs', f'{safe}__{key["seed"]}__{digest}.json')
+    return os.path.join(out_dir, RUNS_DIR, f'{safe}__{key["seed"]}__{digest}.json')
 
 
 def read_run(path: str, key: dict) -> Optional[dict]:

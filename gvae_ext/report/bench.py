@@ -40,7 +40,7 @@ from gvae_ext.report._rows import (
     parse_seeds,
     row_scorer,
 )
-from gvae_ext.report._runs import input_digests, read_run, run_path
+from gvae_ext.report._runs import RUNS_DIR, input_digests, read_run, run_path
 from gvae_ext.report.protocols import (
     HEURISTICS,
     HeartCache,
@@ -247,7 +247,7 @@ def run_grid(
         parse_row(row)
     protocols = check_protocols(protocols)
     heart = HeartCache()
-    check_output_path(os.path.join(out_dir, 'runs'), 'out_dir', kind='dir')
+    check_output_path(os.path.join(out_dir, RUNS_DIR), 'out_dir', kind='dir')
     jobs = [(d, r, s) for d in datasets for r in rows for s in seeds]
     bar = None
     if progress:

@@ -14,6 +14,9 @@ from gvae_ext.report._canvas import PathLike, _figure, _save
 from gvae_ext.report.curves import pr_curve_points, roc_curve_points
 from gvae_ext.report.latent import plot_latent
 
+# The files save_all_plots writes into its folder.
+PLOT_FILES = dict(roc_pr='roc_pr.png', training='training.png', latent='latent.png')
+
 
 def plot_roc_pr(
     pos_pred: Tensor,
@@ -218,11 +221,13 @@ def save_all_plots(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     if pos_pred is not None:
-        paths.append(plot_roc_pr(pos_pred, neg_pred, out_dir / 'roc_pr.png'))
+        paths.append(plot_roc_pr(pos_pred, neg_pred, out_dir / PLOT_FILES['roc_pr']))
     if history is not None:
         paths.append(
-            plot_training_curves(history, out_dir / 'training.png', reported_epoch)
+            plot_training_curves(
+                history, out_dir / PLOT_FILES['training'], reported_epoch
+            )
         )
     if z is not None:
-        paths.append(plot_latent(z, out_dir / 'latent.png', labels=labels))
+        paths.append(plot_latent(z, out_dir / PLOT_FILES['latent'], labels=labels))
     return paths

@@ -32,6 +32,10 @@ PAPER = {
 }
 
 
+# The summary files a benchmark writes into its folder.
+RESULT_FILES = {k: f'results.{k}' for k in ('md', 'csv', 'json')}
+
+
 def _metric_keys(runs: Sequence[dict]) -> list[str]:
     skip = {'dataset', 'row', 'seed', 'key'}
     keys = [k for k, v in runs[0].items() if k not in skip and isinstance(v, float)]
@@ -127,7 +131,7 @@ def write_reports(summary: Sequence[dict], out_dir: str) -> dict[str, str]:
     if not summary:
         raise ValueError(f"'summary' must hold at least one entry (got {summary})")
     check_output_path(out_dir, 'out_dir', kind='dir')
-    paths = {k: os.path.join(out_dir, f'results.{k}') for k in ('md', 'csv', 'json')}
+    paths = {k: os.path.join(out_dir, name) for k, name in RESULT_FILES.items()}
     table = io.StringIO(newline='')
     writer = csv.DictWriter(table, fieldnames=list(summary[0]))
     writer.writeheader()

@@ -20,6 +20,10 @@ from gvae_ext.vae._png import write_png
 _MARGIN = 2
 
 
+# The files the image-grid writer puts into its folder.
+IMAGE_FILES = dict(reconstructions='reconstructions.png', samples='samples.png')
+
+
 def make_grid(
     images: Tensor,
     image_shape: tuple[int, int],
@@ -221,7 +225,7 @@ def save_vae_plots(
     with torch.no_grad():
         if count > 0:
             pairs = interleave_rows(x[:count], model.reconstruct(x[:count]), nrow)
-            path = os.path.join(folder, 'reconstructions.png')
+            path = os.path.join(folder, IMAGE_FILES['reconstructions'])
             paths.append(
                 save_image_grid(
                     path,
@@ -233,7 +237,7 @@ def save_vae_plots(
                 )
             )
         samples = model.sample(nrow * nrow, generator)
-        path = os.path.join(folder, 'samples.png')
+        path = os.path.join(folder, IMAGE_FILES['samples'])
         paths.append(
             save_image_grid(
                 path,
