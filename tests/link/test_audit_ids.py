@@ -1,15 +1,10 @@
 """The audit compares pairs correctly for any int64 node ids."""
 
 import pytest
-import torch
 
 from gvae_ext.link import _audit_core as core
 from gvae_ext.link.audit import audit_split
-
-
-def t(*pairs):
-    r"""A ``[2, k]`` tensor of the given pairs."""
-    return torch.tensor(pairs, dtype=torch.long).view(-1, 2).t()
+from tests.link.test_audit import t
 
 
 def leaky():
