@@ -5,6 +5,7 @@ symmetric custom backward, and the dispatch to ``torch-sparse`` where it is inst
 (:mod:`gvae_ext.sparse.adjacency`), over the CSR helpers of :mod:`gvae_ext.sparse.csr`.
 """
 
+from gvae_ext.sparse._spmm import spmm
 from gvae_ext.sparse.adjacency import (
     SPARSE_FEATURE_DENSITY,
     Adj,
@@ -13,7 +14,6 @@ from gvae_ext.sparse.adjacency import (
     clear_cache,
     feature_operator,
     normalized_adjacency,
-    spmm,
 )
 from gvae_ext.sparse.csr import (
     SPARSE_LAYOUTS,

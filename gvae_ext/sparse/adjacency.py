@@ -21,8 +21,8 @@ numpy array sharing the memory (:func:`torch.from_numpy`) or through
 values; call :func:`clear_cache` after such a write (it empties every cache
 of the package, including the models' and objectives' own).
 
-Products use :mod:`torch.sparse` CSR tensors (CPU and CUDA) with that
-custom backward. A :class:`torch_sparse.SparseTensor` given by the user is
+Products (:func:`gvae_ext.sparse.spmm`, PyG's signature) use
+:mod:`torch.sparse` CSR tensors (CPU and CUDA) with that custom backward. A :class:`torch_sparse.SparseTensor` given by the user is
 multiplied with :func:`torch_sparse.matmul` while
 :obj:`gvae_ext.typing.WITH_TORCH_SPARSE` is :obj:`True` (read at call time),
 and converted to CSR otherwise. Graphs given as :obj:`edge_index` always take
@@ -152,31 +152,6 @@ def as_operator(adj: Adj, cache: Optional[TensorCache] = None) -> Any:
     return cache.get(adj, ('operator',), lambda: SparseOperator(adj))
 
 
-def spmm(adj: Adj, x: Tensor) -> Tensor:
-    r"""Sparse-dense product :math:`A X` with a cached-transpose backward.
-
-    Args:
-        adj (torch.Tensor or SparseTensor or SparseOperator): The sparse
-            :math:`[M, N]` matrix: a torch sparse tensor (COO/CSR/CSC), a
-            :class:`torch_sparse.SparseTensor` or a :class:`SparseOperator`.
-            A torch sparse :obj:`adj` that requires grad is multiplied with
-            :func:`torch.sparse.mm` so that its values receive a gradient.
-        x (torch.Tensor): Dense :math:`[N, F]` matrix. The product is in
-            its dtype: a sparse matrix of another dtype is cast to it (a
-            float64 adjacency times float32 features gives float32).
-
-    :rtype: :class:`torch.Tensor` of shape :obj:`[M, F]`
-    """
-    if isinstance(adj, Tensor) and adj.requires_grad:
-        return torch.sparse.mm(adj, x)
-    op = as_operator(adj)
-    if isinstance(op, SparseOperator):
-        return op.matmul(x)
-    import torch_sparse
-
-    return torch_sparse.matmul(op, x)
-
-
 def adjacency_operator(
     edge_index: Adj,
     num_nodes: int,
@@ -257,7 +232,6 @@ __all__ = [
     'SparseOperator',
     'Adj',
     'as_operator',
-    'spmm',
     'adjacency_operator',
     'feature_operator',
 ]

@@ -156,28 +156,33 @@ class SparseOperator:
 
     def matmul(self, dense: Tensor) -> Tensor:
         r"""Compute :math:`S X` for a dense 2-D :obj:`dense`."""
-        check_tensor(dense, 'x')
-        if dense.dim() != 2 or dense.layout != torch.strided:
-            raise ValueError(
-                f"'x' must be a dense 2-D tensor (got layout {dense.layout} "
-                f'and shape {tuple(dense.shape)})'
-            )
-        if dense.size(0) != self.shape[1]:
-            raise ValueError(
-                f"'x' must have {self.shape[1]} rows to match the sparse matrix "
-                f'of shape {tuple(self.shape)} (got {dense.size(0)})'
-            )
-        if dense.device != self.device:
-            raise ValueError(
-                f"'x' must be on the device of the sparse matrix ({self.device}) "
-                f'(got {dense.device})'
-            )
+        check_dense(dense, self, 'x')
         return SparseMatmul.apply(dense, self)
 
     def __repr__(self) -> str:
         return (
             f'{self.__class__.__name__}(shape={tuple(self.shape)}, '
             f'nnz={self.matrix.values().numel()}, symmetric={self.symmetric})'
+        )
+
+
+def check_dense(dense: Tensor, op: SparseOperator, name: str) -> None:
+    r"""Raise :class:`ValueError` unless :obj:`dense` can multiply :obj:`op` from the right."""
+    check_tensor(dense, name)
+    if dense.dim() != 2 or dense.layout != torch.strided:
+        raise ValueError(
+            f"'{name}' must be a dense 2-D tensor (got layout {dense.layout} "
+            f'and shape {tuple(dense.shape)})'
+        )
+    if dense.size(0) != op.shape[1]:
+        raise ValueError(
+            f"'{name}' must have {op.shape[1]} rows to match the sparse matrix "
+            f'of shape {tuple(op.shape)} (got {dense.size(0)})'
+        )
+    if dense.device != op.device:
+        raise ValueError(
+            f"'{name}' must be on the device of the sparse matrix ({op.device}) "
+            f'(got {dense.device})'
         )
 
 

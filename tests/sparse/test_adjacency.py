@@ -230,9 +230,9 @@ def test_spmm_requires_grad_matrix_gets_gradient():
 @pytest.mark.parametrize(
     'x, match',
     [
-        (torch.ones(4, 2), "'x' must have 3 rows"),
-        (torch.ones(3), "'x' must be a dense 2-D tensor"),
-        (torch.ones(3, 2).to_sparse(), "'x' must be a dense 2-D tensor"),
+        (torch.ones(4, 2), "'other' must have 3 rows"),
+        (torch.ones(3), "'other' must be a dense 2-D tensor"),
+        (torch.ones(3, 2).to_sparse(), "'other' must be a dense 2-D tensor"),
     ],
     ids=['rows', '1d', 'sparse'],
 )
