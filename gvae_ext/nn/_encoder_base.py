@@ -153,14 +153,15 @@ class _Encoder(torch.nn.Module):
             return x.matmul(weight)
         return F.dropout(x, p, self.training) @ weight
 
-    def _heads(self, h: Tensor, adj) -> Tuple[Tensor, ...]:
+    def _heads(self, h: Tensor, adj, first_only: bool = False) -> Tuple[Tensor, ...]:
         h = F.dropout(h, self.dropout, self.training)
-        weights = [getattr(self, f'weight_{head}') for head in self.heads]
+        heads = self.heads[:1] if first_only else self.heads
+        weights = [getattr(self, f'weight_{head}') for head in heads]
         out = h @ (weights[0] if len(weights) == 1 else torch.cat(weights, dim=1))
         if adj is not None:
             out = spmm(adj, out)
         outs = out.split(self.out_channels, dim=1)
-        biases = [getattr(self, f'bias_{head}') for head in self.heads]
+        biases = [getattr(self, f'bias_{head}') for head in heads]
         outs = [o if b is None else o + b for o, b in zip(outs, biases)]
         if self.out_act:
             outs[0] = self._activate(outs[0], self.norm_out)

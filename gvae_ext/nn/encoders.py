@@ -61,6 +61,18 @@ class _GCNEncoder(_Encoder):
             out_act,
         )
 
+    def embed(self, x: Optional[Tensor], edge_index: Adj) -> Tensor:
+        r"""The deterministic embedding alone: :obj:`z`, or a VGAE's :obj:`mu`.
+
+        What evaluation scores; the variational encoder's :obj:`logstd` head
+        is not computed. Arguments as in :meth:`forward`.
+
+        Returns:
+            torch.Tensor: :obj:`[N, out_channels]`.
+        """
+        adj, h = self._gcn_hidden(x, edge_index)
+        return self._heads(h, adj, first_only=True)[0]
+
 
 class GCNEncoder(_GCNEncoder):
     r"""The two-layer GCN encoder of the (non-variational) graph auto-encoder.

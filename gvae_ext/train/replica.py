@@ -9,6 +9,7 @@ from typing import List
 import torch
 from torch import Tensor
 
+from gvae_ext.nn import GCNEncoder, VariationalGCNEncoder
 from gvae_ext.train.config import FitConfig
 
 
@@ -22,7 +23,10 @@ def evaluate(model, x, edge_index, pos: Tensor, neg: Tensor):
         ``(auc, ap, z)``.
     """
     model.eval()
-    z = model.encode(x, edge_index)
+    if isinstance(model.encoder, (GCNEncoder, VariationalGCNEncoder)):
+        z = model.encoder.embed(x, edge_index)  # mu alone: no logstd head
+    else:
+        z = model.encode(x, edge_index)
     check_finite(z)
     auc, ap = model.test(z, pos, neg)
     return auc, ap, z

@@ -60,6 +60,19 @@ def _grads(enc, x, edge_index):
     return out.detach(), [p.grad.clone() for p in enc.parameters()]
 
 
+@pytest.mark.parametrize('cls', [GCNEncoder, VariationalGCNEncoder])
+@pytest.mark.parametrize('out_act', [False, True])
+def test_embed_is_the_first_head_of_forward(cls, out_act):
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(5, 7, generator=g)
+    enc = cls(7, 6, 3, bias=True, norm='batch', act='elu', out_act=out_act).eval()
+    for param in enc.parameters():  # non-zero biases and norm parameters
+        param.data.add_(0.1 * torch.randn(param.shape, generator=g))
+    out = enc(x, EDGE_INDEX)
+    first = out[0] if isinstance(out, tuple) else out
+    assert torch.equal(enc.embed(x, EDGE_INDEX), first)
+
+
 @pytest.mark.parametrize('cls', [GCNEncoder, VariationalGCNEncoder, MLPEncoder])
 def test_encoder_sparse_and_dense_features_agree(cls):
     torch.manual_seed(0)

@@ -147,6 +147,25 @@ def test_fit_float64_features_are_cast_not_mutated():
     assert result.embeddings.dtype == torch.float32
 
 
+def test_fit_vgae_embeddings_are_mu_of_the_training_graph():
+    # evaluation encodes with the mu head alone; the result must be what the
+    # whole encoder gives in eval mode, and the test metrics must score it
+    data = _dense_graph(40, 0.3, 1)
+    data.x = torch.rand(40, 6, generator=torch.Generator().manual_seed(2))
+    config = FitConfig.from_preset('masked', model='vgae', epochs=3, hidden_channels=8)
+    result = fit(data, config)
+    model = result.model.eval()
+    with torch.no_grad():
+        mu, _ = model.encoder(data.x, result.split.train_pos_edge_index)
+    assert torch.allclose(result.embeddings, mu, atol=1e-6)  # float rounding only
+    split = result.split
+    auc, ap = model.test(
+        result.embeddings, split.test_pos_edge_index, split.test_neg_edge_index
+    )
+    assert auc == pytest.approx(result.metrics['test_auc'], abs=1e-9)
+    assert ap == pytest.approx(result.metrics['test_ap'], abs=1e-9)
+
+
 def test_fit_records_the_reported_epoch():
     data = load_cora()
     last = fit(data, FitConfig.from_preset('paper', epochs=3))
