@@ -62,10 +62,12 @@ class _GCNEncoder(_Encoder):
         )
 
     def embed(self, x: Optional[Tensor], edge_index: Adj) -> Tensor:
-        r"""The deterministic embedding alone: :obj:`z`, or a VGAE's :obj:`mu`.
+        r"""The first head alone: :obj:`z`, or a VGAE's :obj:`mu`.
 
-        What evaluation scores; the variational encoder's :obj:`logstd` head
-        is not computed. Arguments as in :meth:`forward`.
+        In eval mode, what evaluation scores (equal to :meth:`forward`'s first
+        output up to float rounding); the variational encoder's :obj:`logstd`
+        head is not computed. In training mode dropout applies as in
+        :meth:`forward`. Arguments as in :meth:`forward`.
 
         Returns:
             torch.Tensor: :obj:`[N, out_channels]`.

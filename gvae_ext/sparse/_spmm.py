@@ -34,29 +34,40 @@ REDUCTIONS = ('sum', 'mean', 'min', 'max')
 def spmm(src: Adj, other: Tensor, reduce: str = 'sum') -> Tensor:
     r"""Matrix product of a sparse matrix with a dense matrix.
 
-    PyG's :func:`torch_geometric.utils.spmm` (same arguments, same results),
-    with a faster ``'sum'``: the sparse matrix is wrapped once in a
-    :class:`~gvae_ext.sparse.SparseOperator` (cached on the tensor's
-    identity), whose backward multiplies by its prepared transpose.
+    PyG's :func:`torch_geometric.utils.spmm` (same arguments, same results).
+    A ``'sum'`` with a dense :obj:`other` goes through a
+    :class:`~gvae_ext.sparse.SparseOperator`, cached on the tensor's identity,
+    whose backward multiplies by its prepared transpose: faster when the same
+    matrix is multiplied again (every epoch of training). Everything else --
+    the other reductions, a sparse :obj:`other`, an
+    :class:`~torch_geometric.EdgeIndex`, and calls under
+    :func:`torch.jit.script`, :func:`torch.jit.trace` or :func:`torch.compile`
+    -- is PyG's function.
 
     A torch sparse :obj:`src` that requires grad is multiplied with
-    :func:`torch.sparse.mm` so that its values receive a gradient. A COO or
-    CSC :obj:`src` warns that it is converted to CSR (as PyG's does); pass a
-    CSR tensor or a :class:`~gvae_ext.sparse.SparseOperator` to avoid it.
+    :func:`torch.sparse.mm` so that its values receive a gradient. A COO
+    :obj:`src` (and a CSC one, when :obj:`other` does not require grad) warns
+    that it is converted to CSR, as PyG's does; pass a CSR tensor or a
+    :class:`~gvae_ext.sparse.SparseOperator` to avoid it.
 
     Args:
         src (torch.Tensor or SparseTensor or EdgeIndex or SparseOperator): The
             sparse :math:`[M, N]` matrix.
-        other (torch.Tensor): The dense :math:`[N, F]` matrix. The product is
-            in its dtype: a sparse matrix of another dtype is cast to it.
+        other (torch.Tensor): The :math:`[N, F]` matrix. Through the
+            operator (a ``'sum'``) the product is in its dtype: a sparse
+            matrix of another dtype is cast to it.
         reduce (str, optional): :obj:`'sum'` (or :obj:`'add'`),
             :obj:`'mean'`, :obj:`'min'` or :obj:`'max'`. (default: :obj:`'sum'`)
 
     :rtype: :class:`torch.Tensor` of shape :obj:`[M, F]`
 
     Raises:
-        ValueError: On another ``reduce``, a dense or malformed :obj:`src`,
-            or an :obj:`other` of the wrong shape, layout or device.
+        ValueError: On another ``reduce``, a :obj:`src` that is not a 2-D
+            sparse matrix, or (through the operator) an :obj:`other` of the
+            wrong shape, layout or device. PyG's function raises its own
+            errors for the calls it handles.
+
+    Changed in 0.2: the arguments were ``(adj, x)``, sum only.
 
     Examples:
         >>> import torch
@@ -65,8 +76,22 @@ def spmm(src: Adj, other: Tensor, reduce: str = 'sum') -> Tensor:
         [2.0, 1.0]
     """
     if not torch.jit.is_scripting():
-        return _spmm(src, other, reduce)
+        if not (torch.jit.is_tracing() or torch.compiler.is_compiling()):
+            return _spmm(src, other, reduce)
     return torch_geometric.utils.spmm(src, other, reduce)
+
+
+def _not_sparse(src) -> ValueError:
+    return ValueError(
+        "'src' must be a 2-D sparse matrix (a torch sparse tensor, a SparseTensor, "
+        f'an EdgeIndex or a SparseOperator) (got {_describe(src)})'
+    )
+
+
+def _describe(src) -> str:
+    if isinstance(src, Tensor):
+        return f'a tensor of layout {src.layout} and shape {tuple(src.shape)}'
+    return type(src).__name__
 
 
 def _spmm(src, other: Tensor, reduce: str) -> Tensor:
@@ -75,37 +100,35 @@ def _spmm(src, other: Tensor, reduce: str) -> Tensor:
         raise ValueError(f"'reduce' must be one of {REDUCTIONS} (got {reduce!r})")
     if isinstance(src, EdgeIndex):
         return torch_geometric.utils.spmm(src, other, reduce)
+    sparse_other = isinstance(other, Tensor) and other.layout != torch.strided
     if isinstance(src, Tensor):
-        if src.layout not in SPARSE_LAYOUTS:
-            raise ValueError(
-                "'src' must be a sparse matrix (a torch sparse tensor, a "
-                'SparseTensor, an EdgeIndex or a SparseOperator) '
-                f'(got a tensor of layout {src.layout})'
-            )
-        if src.requires_grad or reduce != 'sum':  # PyG's path keeps its gradient
-            if reduce == 'sum':
+        if src.layout not in SPARSE_LAYOUTS or src.dim() != 2 or src.dense_dim() > 0:
+            raise _not_sparse(src)
+        if src.requires_grad or reduce != 'sum' or sparse_other:
+            if reduce == 'sum' and not sparse_other:  # keeps the values' gradient
                 return torch.sparse.mm(src, other)
             return torch_geometric.utils.spmm(src, other, reduce)
-        if src.layout != torch.sparse_csr:
+        if src.layout == torch.sparse_coo or (
+            src.layout == torch.sparse_csc and not other.requires_grad
+        ):
             warnings.warn(
                 f'Converting sparse tensor to CSR format (got {src.layout}); '
                 'pass a CSR tensor or a SparseOperator to skip the conversion',
                 stacklevel=3,
             )
     elif not isinstance(src, (SparseOperator, SparseTensor)):
-        raise ValueError(
-            "'src' must be a sparse matrix (a torch sparse tensor, a "
-            'SparseTensor, an EdgeIndex or a SparseOperator) '
-            f'(got {type(src).__name__})'
-        )
+        raise _not_sparse(src)
     op = as_operator(src)
     if not isinstance(op, SparseOperator):  # a SparseTensor, torch-sparse installed
-        if reduce != 'sum':
+        if reduce != 'sum' or sparse_other:
             return torch_geometric.utils.spmm(op, other, reduce)
         return torch_sparse_matmul(op, other)
+    if reduce != 'sum' or sparse_other:
+        matrix = op.matrix
+        if isinstance(other, Tensor) and other.is_floating_point():
+            matrix = matrix.to(other.dtype)
+        return torch_geometric.utils.spmm(matrix, other, reduce)
     check_dense(other, op, 'other')
-    if reduce != 'sum':
-        return torch_geometric.utils.spmm(op.matrix.to(other.dtype), other, reduce)
     return op.matmul(other)
 
 

@@ -235,11 +235,15 @@ class _Run:
         self.optimizer.step()
         return self.replica.mean_loss(loss)
 
-    def evaluate(self, name: str, model: Optional[torch.nn.Module] = None):
+    def evaluate(
+        self, name: str, model: Optional[torch.nn.Module] = None, embed_only=False
+    ):
         pos = getattr(self.split, f'{name}_pos_edge_index')
         neg = getattr(self.split, f'{name}_neg_edge_index')
         model = self.model if model is None else model
-        return self.replica.evaluate(model, self.x, self.train_edges, pos, neg)
+        return self.replica.evaluate(
+            model, self.x, self.train_edges, pos, neg, embed_only=embed_only
+        )
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ from gvae_ext._io import write_json
 from gvae_ext.link import EdgeSplit, link_auc_ap
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.loop import FitResult, fit, run_training
-from gvae_ext.train.replica import Replica, check_finite
+from gvae_ext.train.replica import Replica, check_finite, embedding
 
 
 class DistEnv(NamedTuple):
@@ -260,7 +260,9 @@ class _RankReplica(Replica):
             dist.broadcast(t, src=0)
 
     @torch.no_grad()
-    def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
+    def evaluate(
+        self, model, x, edge_index, pos: Tensor, neg: Tensor, *, embed_only=False
+    ):
         r"""Score ``pos`` and ``neg`` across the ranks.
 
         Every rank encodes (the weights are identical) and scores its
@@ -268,7 +270,7 @@ class _RankReplica(Replica):
         so that every rank computes the metrics of all the pairs.
         """
         model.eval()
-        z = model.encode(x, edge_index)
+        z = embedding(model, x, edge_index, embed_only)
         check_finite(z)
         scores = [
             gather_shards(

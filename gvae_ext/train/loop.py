@@ -263,7 +263,8 @@ def _train(run: _Run, progress: bool) -> Optional[FitResult]:
             # every rank stops, before NaN weights reach the evaluation
             recorder.diverged(epoch, loss_value)
         try:
-            val_auc, val_ap, _ = run.evaluate('val')
+            # the first head alone (no logstd); the final pass below encodes
+            val_auc, val_ap, _ = run.evaluate('val', embed_only=True)
         except NonFiniteError:
             recorder.diverged(epoch, loss_value)
         if not lead:

@@ -9,24 +9,42 @@ from typing import List
 import torch
 from torch import Tensor
 
-from gvae_ext.nn import GCNEncoder, VariationalGCNEncoder
+from gvae_ext.nn import GAE, VGAE, GCNEncoder, VariationalGCNEncoder
 from gvae_ext.train.config import FitConfig
 
 
+def embedding(model, x, edge_index, embed_only: bool = False) -> Tensor:
+    r"""The eval-mode embedding ``model.encode(x, edge_index)`` (``mu`` for a VGAE).
+
+    With ``embed_only`` and a plain :class:`~gvae_ext.nn.GAE` / :class:`~gvae_ext.nn.VGAE`
+    around one of the package's GCN encoders (exact classes, no hooks), only the
+    encoder's first head is computed (:meth:`~gvae_ext.nn.GCNEncoder.embed`): the
+    same values up to float rounding, without the VGAE's ``logstd`` head, and
+    without updating the stored ``model.mu`` / ``model.logstd``.
+    """
+    encoder = getattr(model, 'encoder', None)
+    plain = (
+        embed_only
+        and type(model) in (GAE, VGAE)
+        and type(encoder) in (GCNEncoder, VariationalGCNEncoder)
+        and not (encoder._forward_hooks or encoder._forward_pre_hooks)
+    )
+    return encoder.embed(x, edge_index) if plain else model.encode(x, edge_index)
+
+
 @torch.no_grad()
-def evaluate(model, x, edge_index, pos: Tensor, neg: Tensor):
+def evaluate(model, x, edge_index, pos: Tensor, neg: Tensor, *, embed_only=False):
     r"""Score the pairs ``pos`` / ``neg`` with ``model``.
 
-    The deterministic embedding is used (``mu`` for a VGAE).
+    The deterministic embedding is used (``mu`` for a VGAE; :func:`embedding`,
+    which ``embed_only`` passes on to: ``fit`` sets it for its per-epoch
+    validation pass).
 
     Returns:
         ``(auc, ap, z)``.
     """
     model.eval()
-    if isinstance(model.encoder, (GCNEncoder, VariationalGCNEncoder)):
-        z = model.encoder.embed(x, edge_index)  # mu alone: no logstd head
-    else:
-        z = model.encode(x, edge_index)
+    z = embedding(model, x, edge_index, embed_only)
     check_finite(z)
     auc, ap = model.test(z, pos, neg)
     return auc, ap, z
@@ -80,6 +98,8 @@ class Replica:
         r"""The loss of the whole objective, as a Python float."""
         return loss.detach().item()
 
-    def evaluate(self, model, x, edge_index, pos: Tensor, neg: Tensor):
+    def evaluate(
+        self, model, x, edge_index, pos: Tensor, neg: Tensor, *, embed_only=False
+    ):
         r"""``(auc, ap, z)`` on ``pos`` / ``neg`` (called on every rank)."""
-        return evaluate(model, x, edge_index, pos, neg)
+        return evaluate(model, x, edge_index, pos, neg, embed_only=embed_only)

@@ -90,11 +90,34 @@ def test_spmm_scripts_through_pyg():
     'src, reduce, match',
     [
         (torch.eye(3).to_sparse_csr(), 'prod', "'reduce' must be one of"),
-        (torch.eye(3), 'sum', "'src' must be a sparse matrix .*layout torch.strided"),
-        ([[1.0]], 'sum', "'src' must be a sparse matrix .*got list"),
+        (
+            torch.eye(3),
+            'sum',
+            "'src' must be a 2-D sparse matrix .*layout torch.strided",
+        ),
+        ([[1.0]], 'sum', "'src' must be a 2-D sparse matrix .*got list"),
     ],
     ids=['reduce', 'dense', 'list'],
 )
 def test_spmm_errors_name_the_argument(src, reduce, match):
     with pytest.raises(ValueError, match=match):
         spmm(src, torch.ones(3, 2), reduce)
+
+
+def test_spmm_sparse_other_and_3d_src_as_pyg():
+    dense, other = _matrix(6)
+    csr, other_csr = dense.to_sparse_csr(), other.to_sparse_csr()
+    ref = torch_geometric.utils.spmm(csr, other_csr)
+    out = spmm(csr, other_csr)
+    assert out.layout == ref.layout
+    assert torch.allclose(out.to_dense(), dense @ other, atol=1e-6)
+    with pytest.raises(ValueError, match="'src' must be a 2-D sparse matrix .*shape"):
+        spmm(torch.ones(2, 3, 3).to_sparse(), torch.ones(3, 2))
+
+
+def test_spmm_compiles_through_pyg():
+    # under torch.compile the call is PyG's (dynamo cannot trace the operator cache)
+    adj = normalized_adjacency(torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), 3)
+    other = torch.randn(3, 4, generator=torch.Generator().manual_seed(7))
+    compiled = torch.compile(spmm, backend='eager', fullgraph=False)
+    assert torch.allclose(compiled(adj, other), spmm(adj, other), atol=1e-6)

@@ -166,6 +166,24 @@ def test_fit_vgae_embeddings_are_mu_of_the_training_graph():
     assert ap == pytest.approx(result.metrics['test_ap'], abs=1e-9)
 
 
+def test_evaluate_uses_the_models_own_encode():
+    from gvae_ext.nn import GAE, GCNEncoder
+    from gvae_ext.train.replica import evaluate
+
+    class Normalised(GCNEncoder):
+        def forward(self, x, edge_index):
+            return torch.nn.functional.normalize(super().forward(x, edge_index), dim=1)
+
+    data = _dense_graph(30, 0.3, 3)
+    model = GAE(Normalised(30, 8, 4))
+    pos, neg = data.edge_index[:, :10], torch.tensor([[0, 1, 2], [5, 7, 9]])
+    for embed_only in (False, True):  # a subclass never takes the first-head path
+        _, _, z = evaluate(
+            model, None, data.edge_index, pos, neg, embed_only=embed_only
+        )
+        assert torch.allclose(z.norm(dim=1), torch.ones(30), atol=1e-5)
+
+
 def test_fit_records_the_reported_epoch():
     data = load_cora()
     last = fit(data, FitConfig.from_preset('paper', epochs=3))
