@@ -8,6 +8,14 @@ rules, each only to fields the user left at the preset's value (a field in
 * **variational models** (``vgae``, ``vgae_mlp``): dropout 0.2 instead of
   0.5 -- the reparameterisation noise already regularises (Cora, seeds 0-2:
   VGAE 95.2 / 95.7 test AUC / AP with 0.2 against 94.3 / 94.6 with 0.5);
+* **graphs with node features** of more than :data:`SMALL_NODES` nodes, one
+  model (``ensemble=1``): :data:`FEATURE_EPOCHS` epochs instead of 300, a
+  sixth less time at no measured cost -- on Cora, seeds 0-9, the best
+  validation epoch among the first 250 of the same runs scores 95.15 / 95.53
+  test AUC / AP (VGAE) and 95.37 / 95.73 (GAE) against 95.17 / 95.56 and
+  95.36 / 95.76 at 300, and on the bag-of-words suite graph the best epoch
+  was 13-44. Featureless graphs keep 300: the masked model on featureless
+  Cora is still improving there (0.4 AUC lower at 250, seeds 0-4);
 * **large graphs** (more than :data:`LARGE_NODES` nodes or
   :data:`LARGE_EDGES` edges): GCN 32 -> 16, Kipf & Welling's width, so that
   a full-batch epoch fits in a few GiB and stays several times faster than
@@ -84,6 +92,7 @@ TINY_ENSEMBLE = 5
 FEATURELESS_NODES = 5_000
 FEATURELESS_ENSEMBLE = 3
 SAMPLED_EPOCHS = 400
+FEATURE_EPOCHS = 250
 BELOW_CHANCE_Z = 2.0
 
 
@@ -139,6 +148,11 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     if config.variational and _free(config, 'dropout'):
         changes['dropout'] = VARIATIONAL_DROPOUT
         rules.append(f'variational model: dropout {VARIATIONAL_DROPOUT}')
+    if _short_schedule(config, data, num_nodes):
+        changes['epochs'] = FEATURE_EPOCHS
+        rules.append(
+            f'node features, more than {SMALL_NODES} nodes: {FEATURE_EPOCHS} epochs'
+        )
     large = num_nodes > LARGE_NODES or num_edges > LARGE_EDGES
     if large and _free(config, 'hidden_channels') and _free(config, 'out_channels'):
         changes.update(hidden_channels=32, out_channels=16)
@@ -154,6 +168,16 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     if adapted.decoder == 'mlp':
         return chosen
     return chosen._replace(fallback=_set(adapted, decoder='mlp'))
+
+
+def _short_schedule(config: FitConfig, data: Data, num_nodes: int) -> bool:
+    # One model (not an ensemble) on a graph with features above SMALL_NODES.
+    return (
+        num_nodes > SMALL_NODES
+        and config.ensemble == 1
+        and _free(config, 'epochs')
+        and not is_featureless(data)
+    )
 
 
 def below_chance(val_auc: float, num_pos: int, num_neg: int) -> bool:

@@ -10,6 +10,7 @@ from gvae_ext.datasets import load_cora
 from gvae_ext.train import PRESETS, FitConfig, fit
 from gvae_ext.train.auto import (
     CANDIDATES,
+    FEATURE_EPOCHS,
     FEATURELESS_ENSEMBLE,
     FEATURELESS_NODES,
     LARGE_NODES,
@@ -44,13 +45,30 @@ def test_variational_dropout_rule_and_user_values_win():
     cora = load_cora()
     vgae = plan(FitConfig(model='vgae'), cora)
     assert [c.dropout for c in vgae.configs] == [0.2]
-    assert vgae.configs[0].overrides == ('dropout',)
+    assert set(vgae.configs[0].overrides) == {'dropout', 'epochs'}
     gae = plan(FitConfig(model='gae'), cora)
-    assert gae.configs[0].dropout == 0.5 and gae.rules == []
+    assert gae.configs[0].dropout == 0.5 and not any('dropout' in r for r in gae.rules)
     mine = plan(FitConfig(model='vgae', dropout=0.4), cora)
     assert mine.configs[0].dropout == 0.4
     other = plan(FitConfig(preset='paper'), cora)
     assert other.configs[0].dropout == 0.0 and other.rules == []
+
+
+def test_single_models_on_graphs_with_features_train_fewer_epochs():
+    cora = load_cora()
+    for model in ('vgae', 'gae'):
+        result = plan(FitConfig(model=model), cora)
+        assert [c.epochs for c in result.configs] == [FEATURE_EPOCHS]
+        assert f'{FEATURE_EPOCHS} epochs' in result.rules[-1]
+    # not: featureless graphs, ensembles, epochs set by hand (even to 300),
+    # graphs of at most SMALL_NODES nodes
+    featureless = Data(edge_index=cora.edge_index, num_nodes=cora.num_nodes)
+    assert 300 in [c.epochs for c in plan(FitConfig(), featureless).configs]
+    assert plan(FitConfig.from_preset('ensemble'), cora).configs[0].epochs == 300
+    assert plan(FitConfig(epochs=300), cora).configs[0].epochs == 300
+    small = _graph(200)
+    small.x = torch.rand(200, 5, generator=torch.Generator().manual_seed(1))
+    assert plan(FitConfig(), small).configs[0].epochs == 300
 
 
 def test_large_graph_rule_narrows_the_model():
