@@ -94,7 +94,7 @@ from gvae_ext.vae import (
     save_dense_vae,
 )
 
-__version__ = '0.2.0'
+__version__ = '0.2.1'
 
 __all__ = [
     # data
