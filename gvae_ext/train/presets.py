@@ -18,8 +18,9 @@ r"""The named training presets and the CPU-thread rule.
   at fit time (:mod:`gvae_ext.train.auto`): fields the user set are never
   changed.
 * ``'ensemble'`` -- ``'auto'`` trained as an ensemble of three members
-  (``ensemble=3``, :mod:`gvae_ext.nn.ensemble`): about three times the
-  training time of ``'auto'`` for a better model (docs/results.md).
+  (``ensemble=3``, :mod:`gvae_ext.nn.ensemble`; its members train 300
+  epochs): about 3.5 times the training time of ``'auto'`` on Cora for a
+  better model (docs/results.md).
 * ``'ablate_*'`` -- ``'tuned'`` with one change each, and ``'masked_*'`` --
   ``'masked'`` with one change each (docs/results.md).
 """
@@ -90,7 +91,7 @@ PRESETS['masked'] = {
 }
 PRESETS['auto'] = dict(PRESETS['masked'])
 DEFAULT_PRESET = 'auto'
-# 'auto' as an ensemble of three (gvae_ext.nn.ensemble): better, 3x the time.
+# 'auto' as an ensemble of three (gvae_ext.nn.ensemble): better, ~3.5x the time.
 PRESETS['ensemble'] = dict(PRESETS['auto'], ensemble=3)
 # The presets that gvae_ext.train.auto adapts to the graph at fit time.
 ADAPTIVE_PRESETS = ('auto', 'ensemble')

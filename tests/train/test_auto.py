@@ -69,6 +69,19 @@ def test_single_models_on_graphs_with_features_train_fewer_epochs():
     small = _graph(200)
     small.x = torch.rand(200, 5, generator=torch.Generator().manual_seed(1))
     assert plan(FitConfig(), small).configs[0].epochs == 300
+    # not measured, so not shortened: the MLP encoder, mini-batches, the
+    # learned decoder (nor the below-chance fallback that uses it)
+    assert plan(FitConfig(model='vgae_mlp'), cora).configs[0].epochs == 300
+    assert plan(FitConfig(batch_size=512), cora).configs[0].epochs == 300
+    assert plan(FitConfig(decoder='mlp'), cora).configs[0].epochs == 300
+    assert plan(FitConfig(), cora).fallback.epochs == 300
+    # the node-count boundary: more than SMALL_NODES
+    for n, shortened in ((1000, False), (1001, True)):
+        graph = _ring(n)
+        graph.x = torch.rand(n, 4, generator=torch.Generator().manual_seed(2))
+        result = plan(FitConfig(), graph)
+        assert any(f'{FEATURE_EPOCHS} epochs' in r for r in result.rules) == shortened
+        assert (result.configs[0].epochs == FEATURE_EPOCHS) == shortened
 
 
 def test_large_graph_rule_narrows_the_model():
