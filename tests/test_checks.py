@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from gvae_ext._checks import (
+    all_finite,
     check_edge_index,
     check_features,
     check_fraction_or_count,
@@ -98,3 +99,24 @@ def test_scalar_checks():
     assert check_generator(None) is None
     with pytest.raises(TypeError, match="'generator'"):
         check_generator(0)
+
+
+@pytest.mark.parametrize('bad', [float('nan'), float('inf'), -float('inf')])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64, torch.float16])
+def test_all_finite_finds_one_bad_entry(bad, dtype):
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(40, 7, generator=g).to(dtype)
+    assert all_finite(z)
+    for i, j in ((0, 0), (39, 6), (17, 3)):
+        w = z.clone()
+        w[i, j] = bad
+        assert not all_finite(w)
+        assert not all_finite(w.to_sparse())  # the sparse path
+        assert all_finite(z.to_sparse())
+
+
+def test_all_finite_of_empty_and_integer_tensors():
+    assert all_finite(torch.empty(0, 3))
+    assert all_finite(torch.tensor([1, 2, 3]))
+    x = torch.tensor([1.0, float('nan')], requires_grad=True)
+    assert not all_finite(x * 1)  # works on tensors that require grad

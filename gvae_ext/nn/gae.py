@@ -5,7 +5,12 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
-from gvae_ext._checks import check_edge_index, check_generator, check_positive_int
+from gvae_ext._checks import (
+    all_finite,
+    check_edge_index,
+    check_generator,
+    check_positive_int,
+)
 from gvae_ext.link.metrics import link_auc_ap
 from gvae_ext.link.negative import negative_sampling
 from gvae_ext.link.train_negatives import sample_free_pairs
@@ -271,7 +276,7 @@ class GAE(torch.nn.Module):
         """
         self._check_pairs(z, pos_edge_index, 'pos_edge_index')
         self._check_pairs(z, neg_edge_index, 'neg_edge_index')
-        if z.is_floating_point() and not bool(torch.isfinite(z).all()):
+        if not all_finite(z):
             bad = int((~torch.isfinite(z)).any(1).sum())
             raise ValueError(
                 f"'z' must be finite to be scored (got NaN or inf in {bad} of "

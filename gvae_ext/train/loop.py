@@ -296,7 +296,13 @@ def _train(run: _Run, progress: bool) -> Optional[FitResult]:
 
 
 def _finite(params) -> bool:
-    return bool(torch.stack([p.detach().isfinite().all() for p in params]).all())
+    # every parameter's min and max (a NaN or inf reaches them), one sync
+    ends = [
+        torch.stack(torch.aminmax(p.detach()))
+        for p in params
+        if p.numel() > 0 and p.is_floating_point()
+    ]
+    return not ends or bool(torch.isfinite(torch.cat(ends)).all())
 
 
 def _progress(total: int, enabled: bool):

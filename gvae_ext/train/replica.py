@@ -9,6 +9,7 @@ from typing import List
 import torch
 from torch import Tensor
 
+from gvae_ext._checks import all_finite
 from gvae_ext.nn import GAE, VGAE, GCNEncoder, VariationalGCNEncoder
 from gvae_ext.train.config import FitConfig
 
@@ -56,7 +57,7 @@ class NonFiniteError(ValueError):
 
 def check_finite(z: Tensor) -> None:
     r"""Raise :class:`NonFiniteError` unless every entry of ``z`` is finite."""
-    if not bool(torch.isfinite(z).all()):
+    if not all_finite(z):
         raise NonFiniteError('the embeddings contain inf or NaN')
 
 
