@@ -21,24 +21,28 @@ def check_tensor(value, name: str) -> Tensor:
     return value
 
 
-def all_finite(t: Tensor) -> bool:
-    r"""Whether every entry of :obj:`t` is finite.
+def all_finite(*tensors: Tensor) -> bool:
+    r"""Whether every entry of every tensor in :obj:`tensors` is finite.
 
-    :obj:`True` for an empty or non-floating-point tensor. A dense tensor
-    takes one min/max reduction (a NaN or an infinity reaches the minimum or
-    the maximum) instead of a full-size :func:`torch.isfinite` mask: on a
-    2708 x 128 embedding 0.07 against 1.5 ms.
+    Empty and non-floating-point tensors count as finite. Each tensor takes
+    one min/max reduction (a NaN or an infinity reaches the minimum or the
+    maximum; a complex tensor is read as its real and imaginary parts, a
+    sparse one as its stored values) instead of a full-size
+    :func:`torch.isfinite` mask -- on a 2708 x 128 embedding 0.07 against
+    1.5 ms -- and all of them one synchronisation.
     """
-    if t.numel() == 0 or not (t.is_floating_point() or t.is_complex()):
-        return True
-    if t.layout == torch.sparse_coo:
-        return all_finite(t._values())
-    if t.layout != torch.strided:  # CSR, CSC and block layouts
-        return all_finite(t.values())
-    if t.is_complex():
-        return bool(torch.isfinite(t).all())
-    low, high = torch.aminmax(t.detach())
-    return bool(torch.isfinite(low) & torch.isfinite(high))
+    ends = []
+    for t in tensors:
+        if t.layout == torch.sparse_coo:
+            t = t._values()
+        elif t.layout != torch.strided:  # CSR, CSC and block layouts
+            t = t.values()
+        if t.is_complex():
+            t = torch.view_as_real(t.resolve_conj())
+        if t.numel() > 0 and t.is_floating_point():
+            ends.append(torch.stack(torch.aminmax(t.detach())))
+    # cat promotes mixed dtypes to the widest, so no finite end overflows
+    return not ends or bool(torch.isfinite(torch.cat(ends)).all())
 
 
 def check_positive_int(value, name: str, *, allow_zero: bool = False) -> int:

@@ -120,3 +120,14 @@ def test_all_finite_of_empty_and_integer_tensors():
     assert all_finite(torch.tensor([1, 2, 3]))
     x = torch.tensor([1.0, float('nan')], requires_grad=True)
     assert not all_finite(x * 1)  # works on tensors that require grad
+
+
+def test_all_finite_of_several_and_complex_tensors():
+    good = [torch.ones(3, 2), torch.zeros(4, dtype=torch.float64), torch.arange(3)]
+    assert all_finite(*good) and all_finite()
+    # a finite float64 beyond the float16/float32 range stays finite beside them
+    assert all_finite(torch.tensor([1e300], dtype=torch.float64), torch.ones(2).half())
+    assert not all_finite(*good, torch.tensor([1.0, float('inf')], dtype=torch.half))
+    z = torch.tensor([1 + 2j, 3 - 1j])
+    assert all_finite(z) and all_finite(z.conj())
+    assert not all_finite(torch.tensor([1 + 2j, complex(0, float('nan'))]))

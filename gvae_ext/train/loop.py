@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from gvae_ext._checks import all_finite
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
 from gvae_ext.train._build import assemble
@@ -259,7 +260,7 @@ def _train(run: _Run, progress: bool) -> Optional[FitResult]:
         loss_value = run.epoch()
         _sync(run.device)
         epoch_times.append(time.perf_counter() - t0)
-        if not (math.isfinite(loss_value) and _finite(run.params)):
+        if not (math.isfinite(loss_value) and all_finite(*run.params)):
             # every rank stops, before NaN weights reach the evaluation
             recorder.diverged(epoch, loss_value)
         try:
@@ -293,16 +294,6 @@ def _train(run: _Run, progress: bool) -> Optional[FitResult]:
     return FitResult(
         run.model, config, run.split, metrics, history, timings, z.detach()
     )
-
-
-def _finite(params) -> bool:
-    # every parameter's min and max (a NaN or inf reaches them), one sync
-    ends = [
-        torch.stack(torch.aminmax(p.detach()))
-        for p in params
-        if p.numel() > 0 and p.is_floating_point()
-    ]
-    return not ends or bool(torch.isfinite(torch.cat(ends)).all())
 
 
 def _progress(total: int, enabled: bool):
