@@ -154,12 +154,13 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     if config.variational and _free(config, 'dropout'):
         changes['dropout'] = VARIATIONAL_DROPOUT
         rules.append(f'variational model: dropout {VARIATIONAL_DROPOUT}')
-    if _short_schedule(config, data, num_nodes):
+    large = num_nodes > LARGE_NODES or num_edges > LARGE_EDGES
+    short = not large and num_nodes > SMALL_NODES and _short_schedule(config, data)
+    if short:
         changes['epochs'] = FEATURE_EPOCHS
         rules.append(
             f'node features, more than {SMALL_NODES} nodes: {FEATURE_EPOCHS} epochs'
         )
-    large = num_nodes > LARGE_NODES or num_edges > LARGE_EDGES
     if large and _free(config, 'hidden_channels') and _free(config, 'out_channels'):
         changes.update(hidden_channels=32, out_channels=16)
         rules.append(
@@ -173,19 +174,17 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     chosen = _select(adapted, config, data, num_nodes, num_edges, rules)
     if adapted.decoder == 'mlp':
         return chosen
-    # the learned decoder's fallback keeps the preset's schedule (the rule is
-    # for the inner product only)
-    fallback = _set(adapted, decoder='mlp', epochs=config.epochs)
-    return chosen._replace(fallback=fallback)
+    # the learned decoder's fallback keeps the preset's schedule (the short
+    # one was measured for the inner product only)
+    schedule = {'epochs': config.epochs} if short else {}
+    return chosen._replace(fallback=_set(adapted, decoder='mlp', **schedule))
 
 
-def _short_schedule(config: FitConfig, data: Data, num_nodes: int) -> bool:
+def _short_schedule(config: FitConfig, data: Data) -> bool:
     # One full-batch GCN model with the inner-product decoder (what was
-    # measured) on a graph with features of SMALL_NODES to LARGE_NODES nodes.
+    # measured) on a graph with features; the caller checks the size.
     return (
-        SMALL_NODES < num_nodes <= LARGE_NODES
-        and int(data.edge_index.size(1)) <= LARGE_EDGES
-        and config.ensemble == 1
+        config.ensemble == 1
         and config.batch_size == 0
         and config.decoder == 'inner'
         and not config.model.endswith('_mlp')
