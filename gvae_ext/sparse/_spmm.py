@@ -100,14 +100,17 @@ def _spmm(src, other: Tensor, reduce: str) -> Tensor:
         raise ValueError(f"'reduce' must be one of {REDUCTIONS} (got {reduce!r})")
     if isinstance(src, EdgeIndex):
         return torch_geometric.utils.spmm(src, other, reduce)
-    sparse_other = isinstance(other, Tensor) and other.layout != torch.strided
+    # gvae_ext's own product: a sum with a dense `other`; the rest is PyG's
+    own = reduce == 'sum' and not (
+        isinstance(other, Tensor) and other.layout != torch.strided
+    )
     if isinstance(src, Tensor):
         if src.layout not in SPARSE_LAYOUTS or src.dim() != 2 or src.dense_dim() > 0:
             raise _not_sparse(src)
-        if src.requires_grad or reduce != 'sum' or sparse_other:
-            if reduce == 'sum' and not sparse_other:  # keeps the values' gradient
-                return torch.sparse.mm(src, other)
+        if not own:
             return torch_geometric.utils.spmm(src, other, reduce)
+        if src.requires_grad:  # keeps the values' gradient
+            return torch.sparse.mm(src, other)
         if src.layout == torch.sparse_coo or (
             src.layout == torch.sparse_csc and not other.requires_grad
         ):
@@ -119,24 +122,19 @@ def _spmm(src, other: Tensor, reduce: str) -> Tensor:
     elif not isinstance(src, (SparseOperator, SparseTensor)):
         raise _not_sparse(src)
     op = as_operator(src)
-    if not isinstance(op, SparseOperator):  # a SparseTensor, torch-sparse installed
-        if reduce != 'sum' or sparse_other:
-            return torch_geometric.utils.spmm(op, other, reduce)
-        return torch_sparse_matmul(op, other)
-    if reduce != 'sum' or sparse_other:
+    if isinstance(op, SparseOperator):
+        if own:
+            check_dense(other, op, 'other')
+            return op.matmul(other)
         matrix = op.matrix
         if isinstance(other, Tensor) and other.is_floating_point():
             matrix = matrix.to(other.dtype)
         return torch_geometric.utils.spmm(matrix, other, reduce)
-    check_dense(other, op, 'other')
-    return op.matmul(other)
+    if not own:  # a SparseTensor, torch-sparse installed
+        return torch_geometric.utils.spmm(op, other, reduce)
+    import torch_sparse  # optional: only a SparseTensor gets here
 
-
-def torch_sparse_matmul(src, other: Tensor) -> Tensor:
-    r"""``torch_sparse.matmul`` (imported on use: torch-sparse is optional)."""
-    import torch_sparse
-
-    return torch_sparse.matmul(src, other)
+    return torch_sparse.matmul(op, other)
 
 
 __all__ = ['spmm', 'REDUCTIONS']

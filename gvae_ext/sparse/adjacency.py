@@ -22,12 +22,13 @@ values; call :func:`clear_cache` after such a write (it empties every cache
 of the package, including the models' and objectives' own).
 
 Products (:func:`gvae_ext.sparse.spmm`, PyG's signature) use
-:mod:`torch.sparse` CSR tensors (CPU and CUDA) with that custom backward. A :class:`torch_sparse.SparseTensor` given by the user is
-multiplied with :func:`torch_sparse.matmul` while
-:obj:`gvae_ext.typing.WITH_TORCH_SPARSE` is :obj:`True` (read at call time),
-and converted to CSR otherwise. Graphs given as :obj:`edge_index` always take
-the CSR path: on Cora it measured 3-5x faster than :func:`torch_sparse.matmul`
-for forward plus backward on CPU (see ``docs/benchmarks_epoch.md``).
+:mod:`torch.sparse` CSR tensors (CPU and CUDA) with that custom backward.
+A :class:`torch_sparse.SparseTensor` given by the user is multiplied with
+:func:`torch_sparse.matmul` while :obj:`gvae_ext.typing.WITH_TORCH_SPARSE` is
+:obj:`True` (read at call time), and converted to CSR otherwise. Graphs given
+as :obj:`edge_index` always take the CSR path: on Cora it measured 3-5x faster
+than :func:`torch_sparse.matmul` for forward plus backward on CPU (see
+``docs/benchmarks_epoch.md``).
 """
 
 from typing import Any, Optional, Union
