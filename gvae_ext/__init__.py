@@ -15,7 +15,8 @@ The public API, importable from the top level, in the order of the flow
 * evaluation beyond random negatives -- the pair heuristics
   :func:`common_neighbors`, :func:`adamic_adar`, :func:`resource_allocation`,
   :func:`personalized_pagerank`, HeaRT's :func:`hard_negatives` and
-  :func:`heart_metrics`, and the leakage audit :func:`audit_split`;
+  :func:`heart_metrics`, a model blended with a heuristic
+  (:func:`blend_heuristic`), and the leakage audit :func:`audit_split`;
 * models -- :class:`GAE`, :class:`VGAE`, the encoders :class:`GCNEncoder`,
   :class:`VariationalGCNEncoder`, :class:`MLPEncoder`, the
   :class:`InnerProductDecoder` (and the opt-in learned :class:`MLPDecoder`), :func:`normalized_adjacency`, and the
@@ -50,6 +51,7 @@ from gvae_ext.link import (
     audit_split,
     average_precision_score,
     batched_negative_sampling,
+    blend_heuristic,
     common_neighbors,
     fast_negative_sampling,
     hard_negatives,
@@ -130,6 +132,7 @@ __all__ = [
     'personalized_pagerank',
     'hard_negatives',
     'heart_metrics',
+    'blend_heuristic',
     'audit_split',
     'AuditReport',
     # models

@@ -9,6 +9,7 @@ import argparse
 
 from gvae_ext._cli_audit import add_audit_parser
 from gvae_ext._cli_common import Parser, add_progress_options, positive_int
+from gvae_ext.link.blend import BLEND_HEURISTICS
 from gvae_ext.nn import OBJECTIVES
 from gvae_ext.train.config import (
     ACTIVATIONS,
@@ -124,6 +125,14 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
         '--featureless',
         action='store_true',
         help='ignore node features and use identity features (GAE*/VGAE*)',
+    )
+    p.add_argument(
+        '--blend',
+        default=None,
+        choices=BLEND_HEURISTICS,
+        help='also report the trained model blended with this heuristic on the '
+        'training graph, its weight chosen on the validation pairs (the JSON '
+        "gets 'blend'; the model itself is unchanged)",
     )
     p.add_argument(
         '--fastgae-nodes',
@@ -251,7 +260,8 @@ def _add_bench_parser(sub) -> None:
         '--models',
         default=None,
         help='comma-separated rows: sc, deepwalk, the heuristics cn, aa, ra, '
-        'ppr, and MODEL[*][@PRESET] '
+        'ppr, and MODEL[*][@PRESET][+HEURISTIC] (+ra, +aa or +cn blends the '
+        'model with that heuristic, its weight chosen on validation pairs) '
         '(default: the rows of Table 1 plus the default preset)',
     )
     p.add_argument('--seeds', default='0-9', help="e.g. '0-9' or '0,1,2'")

@@ -56,6 +56,7 @@ SECTIONS = [
             'personalized_pagerank',
             'hard_negatives',
             'heart_metrics',
+            'blend_heuristic',
             'audit_split',
             'AuditReport',
         ],

@@ -36,6 +36,18 @@ def test_fit_json_keys_and_ranges(tmp_path, capsys):
     assert 'test AUC' in capsys.readouterr().out
 
 
+def test_fit_blend_reports_the_blended_model_beside_the_model(tmp_path, capsys):
+    result = _fit(tmp_path, '--model', 'gae', '--blend', 'cn')
+    blend = result['blend']
+    assert blend['heuristic'] == 'cn' and blend['weight'] >= 0
+    assert blend['val_auc'] >= result['val_auc'] - 1e-12  # weight 0 is a candidate
+    for key in ('test_auc', 'test_ap', 'val_ap'):
+        assert 0.0 <= blend[key] <= 1.0
+    plain = _fit(tmp_path, '--model', 'gae')  # the model itself is unchanged
+    assert plain['test_auc'] == result['test_auc'] and 'blend' not in plain
+    assert 'blended with cn' in capsys.readouterr().out
+
+
 def test_fit_same_seed_same_result(tmp_path):
     a = _fit(tmp_path, '--model', 'gae', '--seed', '3')
     b = _fit(tmp_path, '--model', 'gae', '--seed', '3')
@@ -200,6 +212,9 @@ def _errors(tmp_path):
         (['fit', '--dataset', 'digits', '--model', 'vgae'], "'--model vae' goes"),
         (['fit', '--model', 'vae', '--dataset', 'digits', '--edge-mask', '0.5'],
          "'--edge-mask' applies to graph models only"),
+        (['fit', '--model', 'vae', '--dataset', 'digits', '--blend', 'ra'],
+         "'--blend' applies to graph models only"),
+        (['fit', '--blend', 'ppr'], "argument --blend: invalid choice: 'ppr'"),
         (['fit', '--json', str(file), '--save', str(file)], 'different files'),
         (['fit', '--json', str(tmp_path / 'z.ids.txt'), '--embeddings',
           str(tmp_path / 'z.npy')], 'different files'),

@@ -4,6 +4,7 @@ Edge splits, exact negative sampling, training negatives and metrics.
 """
 
 from gvae_ext.link.audit import AuditReport, Finding, audit_split
+from gvae_ext.link.blend import HeuristicBlend, blend_heuristic
 from gvae_ext.link.evaluator import Evaluator
 from gvae_ext.link.heart import hard_negatives, heart_metrics, heart_ranks
 from gvae_ext.link.heuristics import (
@@ -57,6 +58,8 @@ __all__ = [
     'hard_negatives',
     'heart_ranks',
     'heart_metrics',
+    'blend_heuristic',
+    'HeuristicBlend',
     'Evaluator',
     'audit_split',
     'AuditReport',

@@ -1,15 +1,19 @@
 r"""The rows of a benchmark: parsing a row name and turning it into a pair scorer.
 
 A row is ``sc``, ``deepwalk``, a heuristic (``cn``, ``aa``, ``ra``, ``ppr``)
-or ``MODEL[*][@PRESET]`` (see :mod:`gvae_ext.report.bench`); private,
+or ``MODEL[*][@PRESET][+HEURISTIC]`` (see :mod:`gvae_ext.report.bench`); private,
 re-exported by :mod:`gvae_ext.report.bench`.
 """
 
 import re
 from typing import Sequence
 
+import torch
+
 from gvae_ext._checks import check_seed
 from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
+from gvae_ext.link.blend import BLEND_HEURISTICS, blend_heuristic
+from gvae_ext.link.metrics import link_auc_ap
 from gvae_ext.link.split import check_held_out
 from gvae_ext.report.protocols import HEURISTICS, heuristic_scorer
 
@@ -23,7 +27,10 @@ TABLE1_ROWS = (
     'vgae@paper',
     'vgae_mlp@paper',
 )
-_ROW = re.compile(r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z0-9_]+))?$')
+_ROW = re.compile(
+    r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z0-9_]+))?'
+    r'(?:\+(?P<blend>[a-z]+))?$'
+)
 
 
 MAX_SEEDS = 10000
@@ -133,23 +140,36 @@ def check_seeds(seeds: list) -> None:
 
 
 def parse_row(row: str) -> dict[str, object]:
-    r"""Split a row name into ``model``, ``featureless`` and ``preset``."""
+    r"""Split a row name into ``model``, ``featureless``, ``preset`` and ``blend``.
+
+    ``blend`` is the heuristic of a ``+HEURISTIC`` suffix
+    (:func:`~gvae_ext.link.blend_heuristic`), or :obj:`None`.
+    """
     from gvae_ext.train import DEFAULT_PRESET, MODELS, PRESETS
 
     if row in BASELINES or row in HEURISTICS:
-        return dict(model=row, featureless=True, preset=None)
+        return dict(model=row, featureless=True, preset=None, blend=None)
     m = _ROW.match(row)
     if not m or m.group('model') not in MODELS:
         raise ValueError(
             f"'models' entry must be one of {BASELINES + tuple(HEURISTICS)} or "
-            'MODEL[*][@PRESET] '
+            'MODEL[*][@PRESET][+HEURISTIC] '
             f'with MODEL in {MODELS} (got {row!r})'
         )
     preset = m.group('preset') or DEFAULT_PRESET
     if preset not in PRESETS:
         raise ValueError(f"'models' entry {row!r} names an unknown preset {preset!r}")
+    blend = m.group('blend')
+    if blend is not None and blend not in BLEND_HEURISTICS:
+        raise ValueError(
+            f"'models' entry {row!r} blends with an unknown heuristic {blend!r} "
+            f'(one of {BLEND_HEURISTICS})'
+        )
     return dict(
-        model=m.group('model'), featureless=bool(m.group('star')), preset=preset
+        model=m.group('model'),
+        featureless=bool(m.group('star')),
+        preset=preset,
+        blend=blend,
     )
 
 
@@ -172,7 +192,17 @@ def row_scorer(data, split, spec: dict, seed: int, device: str):
     result = fit(graph, config, split=split)
     net, z = result.model.eval(), result.embeddings
     val = {k: result.metrics[k] for k in ('val_auc', 'val_ap')}
-    return (lambda pairs: net.decoder(z, pairs, sigmoid=False)), val
+    score = lambda pairs: net.decoder(z, pairs, sigmoid=False)  # noqa: E731
+    if spec.get('blend') is None:
+        return score, val
+    pos, neg = split.val_pos_edge_label_index, split.val_neg_edge_label_index
+    blend = blend_heuristic(
+        score, split.edge_index, pos, neg, data.num_nodes, heuristic=spec['blend']
+    )
+    with torch.no_grad():
+        auc, ap = link_auc_ap(blend(pos), blend(neg))
+    info = dict(heuristic=blend.heuristic, weight=blend.weight, scale=blend.scale)
+    return blend, dict(val_auc=float(auc), val_ap=float(ap), blend=info)
 
 
 __all__ = [

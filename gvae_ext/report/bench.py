@@ -3,10 +3,13 @@ r"""Multi-seed link-prediction benchmarks: ``gvae-ext bench``.
 A benchmark is a grid of datasets x rows x seeds. A *row* names a method:
 
 * ``sc``, ``deepwalk`` -- the paper's non-neural baselines;
-* ``MODEL[*][@PRESET]`` -- a graph autoencoder (``gae``, ``vgae``, ``gae_mlp``,
-  ``vgae_mlp``); a ``*`` drops the node features (identity features, the
-  paper's GAE*/VGAE*); ``@PRESET`` picks a training preset
-  (:data:`gvae_ext.train.PRESETS`; without it the default preset is used).
+* ``MODEL[*][@PRESET][+HEURISTIC]`` -- a graph autoencoder (``gae``, ``vgae``,
+  ``gae_mlp``, ``vgae_mlp``); a ``*`` drops the node features (identity
+  features, the paper's GAE*/VGAE*); ``@PRESET`` picks a training preset
+  (:data:`gvae_ext.train.PRESETS`; without it the default preset is used);
+  ``+ra``, ``+aa`` or ``+cn`` blends the trained model's scores with that
+  heuristic on the training graph, the weight chosen on the validation pairs
+  (:func:`gvae_ext.link.blend_heuristic`; the run records it under ``blend``).
 
 Every run writes ``runs/<dataset>__<row>__<seed>__<hash>.json`` under the
 output folder (atomically) as soon as it finishes, so an interrupted bench

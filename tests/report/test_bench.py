@@ -19,11 +19,11 @@ def test_parse_seeds():
 def test_parse_row():
     assert bench.parse_row('sc')['model'] == 'sc'
     assert bench.parse_row('vgae*@paper') == dict(
-        model='vgae', featureless=True, preset='paper'
+        model='vgae', featureless=True, preset='paper', blend=None
     )
     assert bench.parse_row('gae')['featureless'] is False
     assert bench.parse_row('vgae@ablate_lr01')['preset'] == 'ablate_lr01'
-    for bad in ('foo', 'vgae@nope', 'vgae**'):
+    for bad in ('foo', 'vgae@nope', 'vgae**', 'vgae+', 'vgae+ra+ra'):
         with pytest.raises(ValueError, match="'models'"):
             bench.parse_row(bad)
 
