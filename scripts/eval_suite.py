@@ -337,6 +337,21 @@ def _paired(a: List[float], b: List[float]) -> str:
     return f'{100 * statistics.fmean(diff):+.1f} ± {100 * se:.1f} ({ahead}/{len(diff)})'
 
 
+def _against_peers(auc, ap, runs) -> List[str]:
+    # Paired AUC / AP differences of one column against the paper and PyG runs.
+    cells = []
+    for peer in ('paper', 'pyg'):
+        if auc and runs.get(peer):
+            other = runs[peer]
+            cells.append(
+                f'{_paired(auc, [r["test_auc"] for r in other])} / '
+                f'{_paired(ap, [r["test_ap"] for r in other])}'
+            )
+        else:
+            cells.append('—')
+    return cells
+
+
 def table(results: Dict[str, Dict[str, List[Dict[str, float]]]]) -> str:
     lines = [
         '| graph | default AUC / AP | paper AUC / AP | PyG example AUC / AP '
@@ -357,14 +372,8 @@ def table(results: Dict[str, Dict[str, List[Dict[str, float]]]]) -> str:
                 )
             else:
                 cells.append('—')
-        for peer in ('paper', 'pyg'):
-            if 'default' in col and peer in col:
-                cells.append(
-                    f'{_paired(col["default"]["test_auc"], col[peer]["test_auc"])} / '
-                    f'{_paired(col["default"]["test_ap"], col[peer]["test_ap"])}'
-                )
-            else:
-                cells.append('—')
+        default = col.get('default', {})
+        cells += _against_peers(default.get('test_auc'), default.get('test_ap'), runs)
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -393,16 +402,7 @@ def blend_table(results: Dict[str, Dict[str, List[Dict[str, float]]]]) -> str:
             f'{_paired(get["blend_auc"], get["test_auc"])} / '
             f'{_paired(get["blend_ap"], get["test_ap"])}',
         ]
-        for peer in ('paper', 'pyg'):
-            if peer in runs and runs[peer]:
-                other = [r['test_auc'] for r in runs[peer]]
-                other_ap = [r['test_ap'] for r in runs[peer]]
-                cells.append(
-                    f'{_paired(get["blend_auc"], other)} / '
-                    f'{_paired(get["blend_ap"], other_ap)}'
-                )
-            else:
-                cells.append('—')
+        cells += _against_peers(get['blend_auc'], get['blend_ap'], runs)
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
