@@ -190,3 +190,26 @@ def test_bench_run_one_blends_on_validation_pairs_only():
     assert bench.run_key('cliques', 'gae@paper+ra', 0) != bench.run_key(
         'cliques', 'gae@paper', 0
     )
+
+
+def test_the_weight_is_chosen_on_the_validation_pairs_alone(clique_split):
+    split, n = clique_split
+    pos, neg = split.val_pos_edge_label_index, split.val_neg_edge_label_index
+    seen = []
+    noise = _noise(n, seed=5)
+
+    def score(pairs):
+        seen.append(pairs.clone())
+        return noise(pairs)
+
+    blend = blend_heuristic(score, split.edge_index, pos, neg, n)
+    assert len(seen) == 2 and torch.equal(seen[0], pos) and torch.equal(seen[1], neg)
+    # the same inputs give the same blend
+    again = blend_heuristic(noise, split.edge_index, pos, neg, n)
+    assert (again.weight, again.scale, again.val_auc) == (
+        blend.weight,
+        blend.scale,
+        blend.val_auc,
+    )
+    # weight 0 is a candidate: the blend is never worse than the model on validation
+    assert blend.val_auc[blend.weight] >= blend.val_auc[0.0]
