@@ -213,3 +213,33 @@ def test_the_weight_is_chosen_on_the_validation_pairs_alone(clique_split):
     )
     # weight 0 is a candidate: the blend is never worse than the model on validation
     assert blend.val_auc[blend.weight] >= blend.val_auc[0.0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_cuda_blend_equals_the_cpu_blend(clique_split):
+    split, n = clique_split
+    table = torch.rand(n, n, generator=torch.Generator().manual_seed(7))
+
+    def on(device):
+        t = table.to(device)
+        ei, pos, neg, test = (
+            x.to(device)
+            for x in (
+                split.edge_index,
+                split.val_pos_edge_label_index,
+                split.val_neg_edge_label_index,
+                split.test_pos_edge_label_index,
+            )
+        )
+        blend = blend_heuristic(
+            lambda p: t[p[0], p[1]] + t[p[1], p[0]], ei, pos, neg, n
+        )
+        return blend, blend(test)
+
+    cpu, cpu_scores = on('cpu')
+    gpu, gpu_scores = on('cuda')
+    assert gpu_scores.device.type == 'cuda'
+    assert gpu.weight == cpu.weight
+    torch.testing.assert_close(gpu_scores.cpu(), cpu_scores, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="training graph's device"):
+        gpu(split.test_pos_edge_label_index)  # CPU pairs
