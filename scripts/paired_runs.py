@@ -15,15 +15,9 @@ import statistics
 import sys
 from pathlib import Path
 
-METRICS = (
-    'test_auc',
-    'test_ap',
-    'heart_mrr',
-    'heart_hits@10',
-    'heart_hits@50',
-    'heart_hits@100',
-    'ogb_mrr',
-)
+# random, then HeaRT's MRR and Hits@K, then OGB's MRR
+METRICS = ('test_auc', 'test_ap', 'heart_mrr')
+METRICS += tuple(f'heart_hits@{k}' for k in (10, 50, 100)) + ('ogb_mrr',)
 
 
 def read_runs(folder: Path) -> dict:
