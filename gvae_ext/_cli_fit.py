@@ -146,25 +146,30 @@ def _blend(result, data, heuristic: str) -> dict[str, Any]:
     # The trained model's scores blended with a heuristic (gvae_ext.link.blend).
     import torch
 
-    from gvae_ext.link import blend_heuristic, link_auc_ap
+    from gvae_ext.link import blend_split, link_auc_ap
 
     model, z, split = result.model, result.embeddings, result.split
     with torch.no_grad():
-        blend = blend_heuristic(
+        blend = blend_split(
             lambda p: model.decoder(z, p, sigmoid=False),
-            split.edge_index,
-            split.val_pos_edge_label_index,
-            split.val_neg_edge_label_index,
+            split,
             int(data.num_nodes),
             heuristic=heuristic,
         )
-        out = dict(heuristic=heuristic, weight=blend.weight, scale=blend.scale)
-        for name in ('val', 'test'):
-            pos = getattr(split, f'{name}_pos_edge_label_index')
-            neg = getattr(split, f'{name}_neg_edge_label_index')
-            auc, ap = link_auc_ap(blend(pos), blend(neg))
-            out.update({f'{name}_auc': float(auc), f'{name}_ap': float(ap)})
-    return out
+        auc, ap = link_auc_ap(
+            blend(split.test_pos_edge_label_index),
+            blend(split.test_neg_edge_label_index),
+        )
+    w = blend.weight
+    return dict(
+        heuristic=heuristic,
+        weight=w,
+        scale=blend.scale,
+        val_auc=blend.val_auc[w],
+        val_ap=blend.val_ap[w],
+        test_auc=float(auc),
+        test_ap=float(ap),
+    )
 
 
 def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:

@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 import gvae_ext  # noqa: E402
 from gvae_ext._io import write_json  # noqa: E402
+from gvae_ext.link import blend_split  # noqa: E402
 from gvae_ext.report.bench import parse_seeds  # noqa: E402
 
 METHODS = ('default', 'paper', 'pyg')
@@ -283,11 +284,9 @@ def run_pyg_example(data, split, seed: int, variational: bool) -> Dict[str, floa
 def _blend(data, split, result, heuristic: str) -> Dict[str, float]:
     net, z = result.model.eval(), result.embeddings
     with torch.no_grad():
-        blend = gvae_ext.blend_heuristic(
+        blend = blend_split(
             lambda p: net.decoder(z, p, sigmoid=False),
-            split.edge_index,
-            split.val_pos_edge_label_index,
-            split.val_neg_edge_label_index,
+            split,
             data.num_nodes,
             heuristic=heuristic,
         )

@@ -4,7 +4,7 @@ Edge splits, exact negative sampling, training negatives and metrics.
 """
 
 from gvae_ext.link.audit import AuditReport, Finding, audit_split
-from gvae_ext.link.blend import HeuristicBlend, blend_heuristic
+from gvae_ext.link.blend import HeuristicBlend, blend_heuristic, blend_split
 from gvae_ext.link.evaluator import Evaluator
 from gvae_ext.link.heart import hard_negatives, heart_metrics, heart_ranks
 from gvae_ext.link.heuristics import (
@@ -59,6 +59,7 @@ __all__ = [
     'heart_ranks',
     'heart_metrics',
     'blend_heuristic',
+    'blend_split',
     'HeuristicBlend',
     'Evaluator',
     'audit_split',

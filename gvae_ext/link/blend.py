@@ -38,11 +38,12 @@ BLEND_HEURISTICS = ('ra', 'aa', 'cn')
 BLEND_WEIGHTS = (0.0,) + tuple(2.0**k for k in range(-4, 11))
 
 
-def _check_pairs(pairs, name: str, num_nodes: int) -> Tensor:
-    check_edge_index(pairs, num_nodes, name=name)
+def _check_pairs(pairs, name: str, num_nodes: Optional[int]) -> int:
+    # The node count the pairs imply (num_nodes when given), as check_edge_index.
+    n = check_edge_index(pairs, num_nodes, name=name)
     if pairs.size(1) == 0:
         raise ValueError(f"'{name}' must hold at least one pair (got shape [2, 0])")
-    return pairs
+    return n
 
 
 def _check_weights(weights) -> tuple[float, ...]:
@@ -75,6 +76,7 @@ class HeuristicBlend:
     Attributes:
         val_auc (dict): The validation AUC of every weight tried
             (:func:`blend_heuristic`), empty otherwise.
+        val_ap (dict): The validation AP of every weight tried, likewise.
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class HeuristicBlend:
         self.score, self.heuristic = score, heuristic
         self.weight, self.scale = float(weight), float(scale)
         self.val_auc: dict[float, float] = {}
+        self.val_ap: dict[float, float] = {}
         self._adj = adjacency.undirected_adjacency(edge_index, self.num_nodes)
         self._device = edge_index.device
 
@@ -112,7 +115,10 @@ class HeuristicBlend:
 
     def structure(self, pairs: Tensor) -> Tensor:
         r""":math:`\log(1 + h(a, b))` of every pair, in the default dtype."""
-        raw = _neighbor_score(self._adj, self._check(pairs), self.heuristic)
+        return self._structure(self._check(pairs))
+
+    def _structure(self, pairs: Tensor) -> Tensor:  # pairs already checked
+        raw = _neighbor_score(self._adj, pairs, self.heuristic)
         return torch.log1p(raw).to(torch.get_default_dtype())
 
     def model_score(self, pairs: Tensor) -> Tensor:
@@ -130,10 +136,11 @@ class HeuristicBlend:
 
     def __call__(self, pairs: Tensor) -> Tensor:
         r"""The blended scores of :obj:`pairs` :obj:`[2, P]`, :obj:`[P]`."""
-        base = self.model_score(self._check(pairs)) / self.scale
+        pairs = self._check(pairs)
+        base = self.model_score(pairs) / self.scale
         if self.weight == 0:
             return base
-        return base + self.weight * self.structure(pairs).to(base.dtype)
+        return base + self.weight * self._structure(pairs).to(base.dtype)
 
     def __repr__(self) -> str:
         return (
@@ -175,8 +182,8 @@ def blend_heuristic(
             (default: :data:`BLEND_WEIGHTS`)
 
     Returns:
-        HeuristicBlend: The blended scorer; its :obj:`val_auc` holds the
-        validation AUC of every weight.
+        HeuristicBlend: The blended scorer; its :obj:`val_auc` and
+        :obj:`val_ap` hold the validation AUC and AP of every weight.
 
     Examples:
         >>> split = split_edges(data.edge_index, data.num_nodes)
@@ -189,12 +196,12 @@ def blend_heuristic(
     """
     if not callable(score):
         raise ValueError(f"'score' must be callable (got {type(score).__name__})")
-    n = check_edge_index(edge_index, num_nodes)
-    for pairs in (val_pos_edge_index, val_neg_edge_index):
-        if isinstance(pairs, Tensor) and pairs.dim() == 2 and pairs.numel():
-            n = max(n, int(pairs.max()) + 1) if num_nodes is None else n
-    pos = _check_pairs(val_pos_edge_index, 'val_pos_edge_index', n)
-    neg = _check_pairs(val_neg_edge_index, 'val_neg_edge_index', n)
+    pos, neg = val_pos_edge_index, val_neg_edge_index
+    n = max(
+        check_edge_index(edge_index, num_nodes),
+        _check_pairs(pos, 'val_pos_edge_index', num_nodes),
+        _check_pairs(neg, 'val_neg_edge_index', num_nodes),
+    )
     candidates = BLEND_WEIGHTS if weights is None else _check_weights(weights)
     blend = HeuristicBlend(score, edge_index, n, heuristic, 0.0, 1.0)
     with torch.no_grad():
@@ -204,14 +211,55 @@ def blend_heuristic(
         pos_h, neg_h = blend.structure(pos), blend.structure(neg)
         best = -math.inf
         for w in candidates:
-            auc, _ = link_auc_ap(
+            auc, ap = link_auc_ap(
                 pos_score / blend.scale + w * pos_h.to(pos_score.dtype),
                 neg_score / blend.scale + w * neg_h.to(neg_score.dtype),
             )
-            blend.val_auc[w] = float(auc)
+            blend.val_auc[w], blend.val_ap[w] = float(auc), float(ap)
             if float(auc) > best:
                 best, blend.weight = float(auc), w
     return blend
 
 
-__all__ = ['BLEND_HEURISTICS', 'BLEND_WEIGHTS', 'HeuristicBlend', 'blend_heuristic']
+def blend_split(
+    score: Callable[[Tensor], Tensor],
+    split,
+    num_nodes: Optional[int] = None,
+    *,
+    heuristic: str = 'ra',
+    weights: Optional[Sequence[float]] = None,
+) -> HeuristicBlend:
+    r""":func:`blend_heuristic` on a split: its training graph and validation pairs.
+
+    Args:
+        score (callable): The model's scorer, as in :func:`blend_heuristic`.
+        split (EdgeSplit): A :func:`~gvae_ext.link.split_edges` split (its
+            :obj:`edge_index`, :obj:`val_pos_edge_label_index` and
+            :obj:`val_neg_edge_label_index` are used).
+        num_nodes (int, optional): As in :func:`blend_heuristic`.
+        heuristic (str, optional): As in :func:`blend_heuristic`.
+            (default: :obj:`'ra'`)
+        weights (sequence of float, optional): As in
+            :func:`blend_heuristic`.
+
+    Returns:
+        HeuristicBlend: The blended scorer.
+    """
+    return blend_heuristic(
+        score,
+        split.edge_index,
+        split.val_pos_edge_label_index,
+        split.val_neg_edge_label_index,
+        num_nodes,
+        heuristic=heuristic,
+        weights=weights,
+    )
+
+
+__all__ = [
+    'BLEND_HEURISTICS',
+    'BLEND_WEIGHTS',
+    'HeuristicBlend',
+    'blend_heuristic',
+    'blend_split',
+]

@@ -8,12 +8,9 @@ re-exported by :mod:`gvae_ext.report.bench`.
 import re
 from typing import Sequence
 
-import torch
-
 from gvae_ext._checks import check_seed
 from gvae_ext.baselines import BASELINES as _BASELINE_FUNCTIONS
-from gvae_ext.link.blend import BLEND_HEURISTICS, blend_heuristic
-from gvae_ext.link.metrics import link_auc_ap
+from gvae_ext.link.blend import BLEND_HEURISTICS, blend_split
 from gvae_ext.link.split import check_held_out
 from gvae_ext.report.protocols import HEURISTICS, heuristic_scorer
 
@@ -195,14 +192,10 @@ def row_scorer(data, split, spec: dict, seed: int, device: str):
     score = lambda pairs: net.decoder(z, pairs, sigmoid=False)  # noqa: E731
     if spec.get('blend') is None:
         return score, val
-    pos, neg = split.val_pos_edge_label_index, split.val_neg_edge_label_index
-    blend = blend_heuristic(
-        score, split.edge_index, pos, neg, data.num_nodes, heuristic=spec['blend']
-    )
-    with torch.no_grad():
-        auc, ap = link_auc_ap(blend(pos), blend(neg))
-    info = dict(heuristic=blend.heuristic, weight=blend.weight, scale=blend.scale)
-    return blend, dict(val_auc=float(auc), val_ap=float(ap), blend=info)
+    blend = blend_split(score, split, data.num_nodes, heuristic=spec['blend'])
+    w = blend.weight
+    info = dict(heuristic=blend.heuristic, weight=w, scale=blend.scale)
+    return blend, dict(val_auc=blend.val_auc[w], val_ap=blend.val_ap[w], blend=info)
 
 
 __all__ = [

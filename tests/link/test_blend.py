@@ -9,6 +9,7 @@ from gvae_ext.link import (
     HeuristicBlend,
     adamic_adar,
     blend_heuristic,
+    blend_split,
     common_neighbors,
     link_auc_ap,
     resource_allocation,
@@ -243,3 +244,22 @@ def test_cuda_blend_equals_the_cpu_blend(clique_split):
     torch.testing.assert_close(gpu_scores.cpu(), cpu_scores, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="training graph's device"):
         gpu(split.test_pos_edge_label_index)  # CPU pairs
+
+
+def test_blend_split_and_the_recorded_validation_scores(clique_split):
+    split, n = clique_split
+    score = _noise(n, seed=2)
+    pos, neg = split.val_pos_edge_label_index, split.val_neg_edge_label_index
+    blend = blend_split(score, split, n, heuristic='aa')
+    same = blend_heuristic(score, split.edge_index, pos, neg, n, heuristic='aa')
+    assert (blend.weight, blend.scale, blend.val_auc, blend.val_ap) == (
+        same.weight,
+        same.scale,
+        same.val_auc,
+        same.val_ap,
+    )
+    assert set(blend.val_ap) == set(blend.val_auc)
+    # the recorded scores are those of the blended scorer itself
+    auc, ap = link_auc_ap(blend(pos), blend(neg))
+    assert blend.val_auc[blend.weight] == float(auc)
+    assert blend.val_ap[blend.weight] == float(ap)
