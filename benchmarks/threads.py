@@ -9,9 +9,13 @@ like another user's single-threaded job), and records the fit's own
 wall time. The same seed gives the same metrics whatever the thread count.
 
     python3 benchmarks/threads.py --datasets cora,karate --busy 0,1,2 --repeats 2
+
+``--busy-after S`` starts the neighbours S seconds after each fit process
+(a job that arrives while the fit trains).
 """
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -19,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,7 +72,34 @@ def run_fit(dataset_args, threads: str, seed: int, tmp: Path):
         wall_seconds=wall,
         test_auc=result['test_auc'],
         threads_used=result['timings'].get('num_threads'),
+        thread_steps=result['timings'].get('thread_steps', []),
     )
+
+
+@contextlib.contextmanager
+def neighbours(busy: int, after: float):
+    r"""``busy`` spinning processes for the block, started ``after`` seconds in."""
+    stop = mp.Event()
+    spinners = [mp.Process(target=_spin, args=(stop,)) for _ in range(busy)]
+
+    def start():
+        for p in spinners:
+            p.start()
+
+    timer = threading.Timer(after, start)
+    if busy:
+        if after > 0:
+            timer.start()
+        else:
+            start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        stop.set()
+        for p in spinners:
+            if p.pid is not None:
+                p.join()
 
 
 def main(argv=None) -> None:
@@ -75,6 +107,13 @@ def main(argv=None) -> None:
     parser.add_argument('--datasets', default='cora,karate')
     parser.add_argument('--threads', default='1,2,auto')
     parser.add_argument('--busy', default='0,1,2', help='busy neighbour processes')
+    parser.add_argument(
+        '--busy-after',
+        type=float,
+        default=0.0,
+        help='seconds after each fit process starts before the neighbours do '
+        '(default: 0, they run from before the start)',
+    )
     parser.add_argument('--repeats', type=int, default=2)
     parser.add_argument('--out', default=str(ROOT / 'benchmarks/results/threads.json'))
     args = parser.parse_args(argv)
@@ -84,40 +123,30 @@ def main(argv=None) -> None:
         for dataset in args.datasets.split(','):
             dargs = _dataset_args(dataset, tmp)
             for busy in [int(b) for b in args.busy.split(',')]:
-                stop = mp.Event()
-                spinners = [mp.Process(target=_spin, args=(stop,)) for _ in range(busy)]
-                for p in spinners:
-                    p.start()
-                try:
-                    for threads in args.threads.split(','):
-                        runs = [
-                            run_fit(dargs, threads, 0, tmp) for _ in range(args.repeats)
-                        ]
-                        row = dict(
-                            dataset=dataset,
-                            busy=busy,
-                            threads=threads,
-                            threads_used=runs[0]['threads_used'],
-                            fit_seconds=statistics.median(
-                                r['fit_seconds'] for r in runs
-                            ),
-                            wall_seconds=statistics.median(
-                                r['wall_seconds'] for r in runs
-                            ),
-                            test_auc=runs[0]['test_auc'],
-                        )
-                        rows.append(row)
-                        print(
-                            f'{dataset:8s} busy={busy} threads={threads:4s} '
-                            f'(used {row["threads_used"]}): fit '
-                            f'{row["fit_seconds"]:6.2f} s, process '
-                            f'{row["wall_seconds"]:6.2f} s, AUC {row["test_auc"]:.4f}',
-                            flush=True,
-                        )
-                finally:
-                    stop.set()
-                    for p in spinners:
-                        p.join()
+                for threads in args.threads.split(','):
+                    runs = []
+                    for _ in range(args.repeats):
+                        with neighbours(busy, args.busy_after):
+                            runs.append(run_fit(dargs, threads, 0, tmp))
+                    row = dict(
+                        dataset=dataset,
+                        busy=busy,
+                        busy_after=args.busy_after,
+                        threads=threads,
+                        threads_used=runs[0]['threads_used'],
+                        thread_steps=runs[0]['thread_steps'],
+                        fit_seconds=statistics.median(r['fit_seconds'] for r in runs),
+                        wall_seconds=statistics.median(r['wall_seconds'] for r in runs),
+                        test_auc=runs[0]['test_auc'],
+                    )
+                    rows.append(row)
+                    print(
+                        f'{dataset:8s} busy={busy} threads={threads:4s} '
+                        f'(used {row["threads_used"]}, steps {row["thread_steps"]}): '
+                        f'fit {row["fit_seconds"]:6.2f} s, process '
+                        f'{row["wall_seconds"]:6.2f} s, AUC {row["test_auc"]:.4f}',
+                        flush=True,
+                    )
     write_json(Path(args.out), {'machine': machine_info(), 'rows': rows})
 
 

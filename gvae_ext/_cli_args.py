@@ -225,8 +225,9 @@ def add_fit_parser(sub) -> None:
         type=positive_int,
         default=None,
         metavar='N',
-        help='CPU threads for the run (default: 1 on graphs under 50k nodes and '
-        "500k edges, else PyTorch's setting; 1 for vae)",
+        help='CPU threads for the run (default: 1 on graphs under 1000 nodes, '
+        "else the idle CPUs at the start, at most PyTorch's setting, lowered "
+        'if the epochs slow down; 1 for vae)',
     )
     _add_knobs(p)
     _add_graph_options(p)

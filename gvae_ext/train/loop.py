@@ -26,6 +26,7 @@ from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
 from gvae_ext.train._build import assemble
 from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
+from gvae_ext.train._threads import ThreadGuard
 from gvae_ext.train.auto import below_chance, has_constant_features, plan
 from gvae_ext.train.config import FitConfig, default_threads
 from gvae_ext.train.presets import ADAPTIVE_PRESETS
@@ -119,9 +120,13 @@ def run_training(
     forked and seeded with ``config.seed`` for the run and restored after it,
     so a caller's own random draws are untouched. The run uses
     ``config.num_threads`` torch threads on the CPU, by default
-    :func:`~gvae_ext.train.config.default_threads` of the graph (one for a
-    small graph, where more threads only add overhead and stall when other
-    jobs share the cores); the caller's setting is restored afterwards.
+    :func:`~gvae_ext.train.config.default_threads` of the graph (one below
+    1000 nodes, else the CPUs idle when the fit starts), lowered while it
+    trains if its epochs slow down
+    (:class:`~gvae_ext.train._threads.ThreadGuard`: more threads stall when
+    other jobs take the cores); the caller's setting is restored afterwards.
+    ``result.timings`` records the starting count (``'num_threads'``) and
+    every change (``'thread_steps'``: ``[epoch, threads]`` pairs).
 
     Returns:
         FitResult: The result on rank 0, :obj:`None` on the other ranks.
@@ -134,6 +139,13 @@ def run_training(
     threads = config.num_threads
     if threads is None and device.type == 'cpu':
         threads = default_threads(int(data.num_nodes), int(data.edge_index.size(1)))
+    # Lowers an automatic count when epochs slow down (a job took a core).
+    guard = ThreadGuard(
+        threads,
+        active=config.num_threads is None
+        and device.type == 'cpu'
+        and replica.world_size == 1,
+    )
     if has_constant_features(data):
         warnings.warn(
             f"'data.x' is the same for every node (shape {tuple(data.x.shape)}): "
@@ -147,7 +159,9 @@ def run_training(
     with torch.random.fork_rng(devices=devices), num_threads(threads):
         for candidate in chosen.configs:
             # Each candidate trains as it would alone, on the same split.
-            result, split = _train_candidate(data, candidate, split, replica, progress)
+            result, split = _train_candidate(
+                data, candidate, split, replica, progress, guard
+            )
             results.append(result)
         if results[0] is not None and _below_chance(chosen, results, split):
             chosen = chosen._replace(
@@ -156,7 +170,7 @@ def run_training(
                 rules=chosen.rules + [_BELOW_CHANCE_RULE],
             )
             result, split = _train_candidate(
-                data, chosen.fallback, split, replica, progress
+                data, chosen.fallback, split, replica, progress, guard
             )
             results.append(result)
     if results[0] is None:  # a torchrun rank other than 0
@@ -164,6 +178,7 @@ def run_training(
     best = _best(results)
     result = results[best]
     result.timings['num_threads'] = threads or torch.get_num_threads()
+    result.timings['thread_steps'] = guard.steps
     result.timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results)
     if config.preset in ADAPTIVE_PRESETS:
         result.auto = dict(
@@ -198,7 +213,7 @@ def _below_chance(chosen, results, split) -> bool:
     return below_chance(val_auc, num_pos, split.val_neg_edge_label_index.size(1))
 
 
-def _train_candidate(data, config, split, replica, progress):
+def _train_candidate(data, config, split, replica, progress, guard=None):
     r"""Train ``config`` (its ``ensemble`` members) on ``split``; ``(result, split)``."""
     if config.ensemble > 1 and replica.world_size > 1:
         raise ValueError(
@@ -215,7 +230,7 @@ def _train_candidate(data, config, split, replica, progress):
         split = run.split  # member 0's split (from config.seed) for every member
         if k == 0:  # kept to evaluate the ensemble; the other runs are dropped
             first = run
-        results.append(_train(run, progress))
+        results.append(_train(run, progress, guard))
     if len(results) == 1 or results[0] is None:
         return results[0], split
     return _ensemble_result(config, first, results), split
@@ -248,8 +263,12 @@ def _ensemble_result(config, run, results) -> FitResult:
     )  # fmt: skip
 
 
-def _train(run: _Run, progress: bool) -> Optional[FitResult]:
+def _train(
+    run: _Run, progress: bool, guard: Optional[ThreadGuard] = None
+) -> Optional[FitResult]:
     config, replica = run.config, run.replica
+    guard = guard or ThreadGuard(None, active=False)
+    guard.start()
     lead = replica.rank == 0
     recorder = _Recorder(config)
     epoch_times: List[float] = []
@@ -260,6 +279,7 @@ def _train(run: _Run, progress: bool) -> Optional[FitResult]:
         loss_value = run.epoch()
         _sync(run.device)
         epoch_times.append(time.perf_counter() - t0)
+        guard.observe(epoch_times[-1])
         if not (math.isfinite(loss_value) and all_finite(*run.params)):
             # every rank stops, before NaN weights reach the evaluation
             recorder.diverged(epoch, loss_value)
