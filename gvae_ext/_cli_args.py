@@ -108,6 +108,7 @@ def _add_model_knobs(p: argparse.ArgumentParser, pre: str) -> None:
         ('--hard-weight', float, 'weight of an extra loss term against two-hop non-edges'),
         ('--degree-weight', float, 'weight of the degree-regression side loss'),
         ('--ensemble', int, 'train K members on the split and return their ensemble'),
+        ('--num-layers', int, 'encoder GCN layers: 2, or 1 (the heads read the features)'),
     ):  # fmt: skip
         p.add_argument(flag, type=kind, default=None, help=f'{text} {pre}')
 

@@ -31,7 +31,7 @@ GRAPH_ONLY = [
         'edge_mask', 'objective', 'selection', 'fastgae_nodes', 'fastgae_alpha',
         'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
         'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
-        'hard_negatives', 'hard_weight', 'ensemble', 'blend',
+        'hard_negatives', 'hard_weight', 'ensemble', 'num_layers', 'blend',
     )
 ]  # fmt: skip
 
@@ -88,6 +88,7 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         hard_negatives=args.hard_negatives,
         hard_weight=args.hard_weight,
         ensemble=args.ensemble,
+        num_layers=args.num_layers,
         fastgae_nodes=args.fastgae_nodes,
         fastgae_alpha=args.fastgae_alpha,
         device=args.device,

@@ -204,6 +204,7 @@ def _errors(tmp_path):
         (['fit', '--embeddings', str(file)], "'--embeddings' must end with .npy"),
         (['fit', '--lr', '-1'], "'lr' must be a positive finite number (got -1.0)"),
         (['fit', '--epochs', '0'], "'epochs' must be a positive integer (got 0)"),
+        (['fit', '--num-layers', '3'], "'num_layers' must be 1 or 2 (got 3)"),
         (['fit', '--preset', 'nope'], "argument --preset: invalid choice: 'nope'"),
         (['fit', '--threads', '0'], "argument --threads: must be a positive integer"),
         (['fit', '--dropout', 'x'], "argument --dropout: invalid float value: 'x'"),
@@ -338,3 +339,17 @@ def test_model_knobs_reach_the_config(fake_fit):
     assert (config.mask_kind, config.recon) == ('path', 'all')
     assert (config.weight_decay, config.degree_weight) == (0.001, 0.0)
     assert set(config.overrides) >= {'decoder', 'norm', 'act', 'mask_kind', 'recon'}
+
+
+def test_fit_learned_decoder_gets_the_one_layer_encoder(tmp_path):
+    result = _fit(tmp_path, '--model', 'gae', '--decoder', 'mlp')
+    config = result['config']
+    # --epochs 2 (set by hand) stays; the rule sets the other fields
+    assert (config['num_layers'], config['input_dropout'], config['epochs']) == (
+        1,
+        0.8,
+        2,
+    )
+    assert any('learned pair decoder' in r for r in result['auto']['rules'])
+    two = _fit(tmp_path, '--model', 'gae', '--decoder', 'mlp', '--num-layers', '2')
+    assert two['config']['num_layers'] == 2

@@ -66,8 +66,12 @@ class _Encoder(torch.nn.Module):
         norm: Optional[str] = None,
         act: str = 'relu',
         out_act: bool = False,
+        num_layers: int = 2,
     ):
         super().__init__()
+        if type(num_layers) is not int or num_layers not in (1, 2):  # not bool/float
+            raise ValueError(f"'num_layers' must be 1 or 2 (got {num_layers!r})")
+        self.num_layers = int(num_layers)
         self.norm = _choice(norm, 'norm', NORMS)
         if act not in ACTIVATIONS:
             raise ValueError(f"'act' must be one of {ACTIVATIONS} (got {act!r})")
@@ -81,16 +85,25 @@ class _Encoder(torch.nn.Module):
             self.dropout if input_dropout is None else _check_dropout(input_dropout)
         )
         self.heads = heads
-        self.weight1 = Parameter(torch.empty(self.in_channels, self.hidden_channels))
-        self.bias1 = Parameter(torch.empty(self.hidden_channels)) if bias else None
+        # With one layer the heads read the features directly: no hidden layer.
+        two = self.num_layers == 2
+        self.weight1 = (
+            Parameter(torch.empty(self.in_channels, self.hidden_channels))
+            if two
+            else None
+        )
+        self.bias1 = (
+            Parameter(torch.empty(self.hidden_channels)) if bias and two else None
+        )
+        head_in = self.hidden_channels if two else self.in_channels
         for head in heads:
-            weight = Parameter(torch.empty(self.hidden_channels, self.out_channels))
+            weight = Parameter(torch.empty(head_in, self.out_channels))
             self.register_parameter(f'weight_{head}', weight)
             b = Parameter(torch.empty(self.out_channels)) if bias else None
             self.register_parameter(f'bias_{head}', b)
         # Normalisation (optional) and activation after the hidden layer and,
         # with out_act, after the first head (z, or mu).
-        self.norm1 = _norm(self.norm, self.hidden_channels)
+        self.norm1 = _norm(self.norm, self.hidden_channels) if two else None
         self.norm_out = _norm(self.norm, self.out_channels) if self.out_act else None
         self._cache = TensorCache(maxsize=6)
         self.reset_parameters()
@@ -126,7 +139,7 @@ class _Encoder(torch.nn.Module):
                 f"'x' must have in_channels={self.in_channels} columns "
                 f'(got {x.size(1)})'
             )
-        dtype = self.weight1.dtype
+        dtype = self._input_weight().dtype
         autocast = torch.is_autocast_enabled(x.device.type)
         if x.is_floating_point() and x.dtype != dtype and not autocast:
             raise ValueError(
@@ -136,9 +149,20 @@ class _Encoder(torch.nn.Module):
             )
         return x.size(0)
 
-    def _first_layer(self, x: Optional[Tensor], num_nodes: int) -> Tensor:
-        r"""Dropout on the input, then :math:`X W_0`."""
-        weight, p = self.weight1, self.input_dropout if self.training else 0.0
+    def _input_weight(self) -> Tensor:
+        # The weight that multiplies the features: W_0, or the first head's.
+        return (
+            self.weight1
+            if self.weight1 is not None
+            else getattr(self, f'weight_{self.heads[0]}')
+        )
+
+    def _first_layer(
+        self, x: Optional[Tensor], num_nodes: int, weight: Optional[Tensor] = None
+    ) -> Tensor:
+        r"""Dropout on the input, then :math:`X W` (:math:`W_0` by default)."""
+        weight = self.weight1 if weight is None else weight
+        p = self.input_dropout if self.training else 0.0
         if x is None:
             if p > 0:  # dropping entries of I drops rows of W_0
                 keep = torch.ones(
@@ -153,11 +177,24 @@ class _Encoder(torch.nn.Module):
             return x.matmul(weight)
         return F.dropout(x, p, self.training) @ weight
 
-    def _heads(self, h: Tensor, adj, first_only: bool = False) -> Tuple[Tensor, ...]:
-        h = F.dropout(h, self.dropout, self.training)
+    def _head_weights(self, first_only: bool) -> Tuple[Tuple[str, ...], Tensor]:
         heads = self.heads[:1] if first_only else self.heads
         weights = [getattr(self, f'weight_{head}') for head in heads]
-        out = h @ (weights[0] if len(weights) == 1 else torch.cat(weights, dim=1))
+        return heads, weights[0] if len(weights) == 1 else torch.cat(weights, dim=1)
+
+    def _heads(self, h: Tensor, adj, first_only: bool = False) -> Tuple[Tensor, ...]:
+        h = F.dropout(h, self.dropout, self.training)
+        heads, weight = self._head_weights(first_only)
+        return self._finish(h @ weight, adj, heads)
+
+    def _input_heads(
+        self, x: Optional[Tensor], num_nodes: int, adj, first_only: bool = False
+    ) -> Tuple[Tensor, ...]:
+        r"""One layer: the heads straight from the (dropped-out) features."""
+        heads, weight = self._head_weights(first_only)
+        return self._finish(self._first_layer(x, num_nodes, weight), adj, heads)
+
+    def _finish(self, out: Tensor, adj, heads) -> Tuple[Tensor, ...]:
         if adj is not None:
             out = spmm(adj, out)
         outs = out.split(self.out_channels, dim=1)
@@ -167,10 +204,20 @@ class _Encoder(torch.nn.Module):
             outs[0] = self._activate(outs[0], self.norm_out)
         return tuple(outs)
 
-    def _gcn_hidden(self, x: Optional[Tensor], edge_index: Adj):
-        num_nodes = self._num_nodes(x)
+    def _gcn(
+        self, x: Optional[Tensor], edge_index: Adj, first_only: bool = False
+    ) -> Tuple[Tensor, ...]:
+        r"""The GCN heads: through the hidden layer, or from the features (one layer)."""
+        if self.num_layers == 1:
+            num_nodes = self._num_nodes(x)
+            adj = self._adjacency(x, edge_index, num_nodes)
+            return self._input_heads(x, num_nodes, adj, first_only)
+        adj, h = self._gcn_hidden(x, edge_index)
+        return self._heads(h, adj, first_only)
+
+    def _adjacency(self, x: Optional[Tensor], edge_index: Adj, num_nodes: int):
         try:
-            adj = adjacency_operator(edge_index, num_nodes, self._cache)
+            return adjacency_operator(edge_index, num_nodes, self._cache)
         except ValueError as error:
             if x is not None:
                 raise
@@ -179,6 +226,10 @@ class _Encoder(torch.nn.Module):
                 f'in_channels={self.in_channels} nodes: build the encoder with '
                 'in_channels=num_nodes'
             ) from None
+
+    def _gcn_hidden(self, x: Optional[Tensor], edge_index: Adj):
+        num_nodes = self._num_nodes(x)
+        adj = self._adjacency(x, edge_index, num_nodes)
         h = spmm(adj, self._first_layer(x, num_nodes))
         if self.bias1 is not None:
             h = h + self.bias1
@@ -186,6 +237,8 @@ class _Encoder(torch.nn.Module):
 
     def _repr_args(self) -> str:
         out = f'{self.in_channels}, {self.hidden_channels}, {self.out_channels}'
+        if self.num_layers != 2:
+            out += f', num_layers={self.num_layers}'
         if self.dropout > 0:
             out += f', dropout={self.dropout}'
         if self.input_dropout != self.dropout:

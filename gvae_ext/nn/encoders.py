@@ -47,6 +47,7 @@ class _GCNEncoder(_Encoder):
         norm: Optional[str] = None,
         act: str = 'relu',
         out_act: bool = False,
+        num_layers: int = 2,
     ):
         super().__init__(
             in_channels,
@@ -59,6 +60,7 @@ class _GCNEncoder(_Encoder):
             norm,
             act,
             out_act,
+            num_layers,
         )
 
     def embed(self, x: Optional[Tensor], edge_index: Adj) -> Tensor:
@@ -72,8 +74,7 @@ class _GCNEncoder(_Encoder):
         Returns:
             torch.Tensor: :obj:`[N, out_channels]`.
         """
-        adj, h = self._gcn_hidden(x, edge_index)
-        return self._heads(h, adj, first_only=True)[0]
+        return self._gcn(x, edge_index, first_only=True)[0]
 
 
 class GCNEncoder(_GCNEncoder):
@@ -106,6 +107,11 @@ class GCNEncoder(_GCNEncoder):
         out_act (bool, optional): Normalise and activate the output
             (:obj:`z`, or :obj:`mu` of a VGAE) as well, as MaskGAE does.
             (default: :obj:`False`)
+        num_layers (int, optional): :obj:`2` (the GCN above) or :obj:`1`:
+            no hidden layer, the heads propagate the features once,
+            :math:`\mathbf{Z} = \hat{A}\mathbf{X}\mathbf{W}` (normalised and
+            activated with :obj:`out_act`; MaskGAE's link-prediction encoder),
+            and :obj:`hidden_channels` is unused. (default: :obj:`2`)
 
     Shapes:
         - **input:** :obj:`x` :obj:`[num_nodes, in_channels]` or :obj:`None`,
@@ -127,8 +133,7 @@ class GCNEncoder(_GCNEncoder):
         Returns:
             torch.Tensor: The embeddings :obj:`z`, :obj:`[N, out_channels]`.
         """
-        adj, h = self._gcn_hidden(x, edge_index)
-        return self._heads(h, adj)[0]
+        return self._gcn(x, edge_index)[0]
 
 
 class VariationalGCNEncoder(_GCNEncoder):
@@ -156,8 +161,7 @@ class VariationalGCNEncoder(_GCNEncoder):
             (torch.Tensor, torch.Tensor): :obj:`mu` and :obj:`logstd`, each
             :obj:`[N, out_channels]`.
         """
-        adj, h = self._gcn_hidden(x, edge_index)
-        mu, logstd = self._heads(h, adj)
+        mu, logstd = self._gcn(x, edge_index)
         return mu, logstd
 
 
@@ -188,6 +192,8 @@ class MLPEncoder(_Encoder):
         act (str, optional): As in :class:`GCNEncoder`. (default: :obj:`'relu'`)
         out_act (bool, optional): As in :class:`GCNEncoder`.
             (default: :obj:`False`)
+        num_layers (int, optional): As in :class:`GCNEncoder` (:obj:`1`: one
+            linear map of the features per head). (default: :obj:`2`)
     """
 
     def __init__(
@@ -202,6 +208,7 @@ class MLPEncoder(_Encoder):
         norm: Optional[str] = None,
         act: str = 'relu',
         out_act: bool = False,
+        num_layers: int = 2,
     ):
         heads = ('mu', 'logstd') if variational else ('z',)
         super().__init__(
@@ -215,6 +222,7 @@ class MLPEncoder(_Encoder):
             norm,
             act,
             out_act,
+            num_layers,
         )
         self.variational = bool(variational)
 
@@ -235,8 +243,11 @@ class MLPEncoder(_Encoder):
             :obj:`[N, out_channels]`.
         """
         num_nodes = self._num_nodes(x)
-        h = self._activate(self._first_layer(x, num_nodes), self.norm1)
-        out = self._heads(h, None)
+        if self.num_layers == 1:
+            out = self._input_heads(x, num_nodes, None)
+        else:
+            h = self._activate(self._first_layer(x, num_nodes), self.norm1)
+            out = self._heads(h, None)
         return out if self.variational else out[0]
 
     def _repr_args(self) -> str:

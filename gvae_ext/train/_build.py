@@ -40,6 +40,7 @@ def build_model(config: FitConfig, in_channels: int) -> torch.nn.Module:
         norm=None if config.norm == 'none' else config.norm,
         act=config.act,
         out_act=config.out_act,
+        num_layers=config.num_layers,
     )
     if config.model.endswith('_mlp'):
         encoder = MLPEncoder(**sizes, variational=config.variational, **drop)

@@ -91,6 +91,9 @@ def check_numbers(config) -> None:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"'{name}' must be a positive integer (got {value!r})")
+    layers = config.num_layers
+    if type(layers) is not int or layers not in (1, 2):  # not bool/float
+        raise ValueError(f"'num_layers' must be 1 or 2 (got {layers!r})")
     lr = config.lr
     if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"'lr' must be a positive finite number (got {lr!r})")

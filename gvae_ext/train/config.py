@@ -92,6 +92,10 @@ class FitConfig:
             concatenation, so its inner product is the mean of their logits
             (:mod:`gvae_ext.nn.ensemble`); each member keeps its own
             best-validation epoch. :obj:`1` trains one model.
+        num_layers (int, optional): The encoder's GCN layers: :obj:`2`
+            (Kipf & Welling's) or :obj:`1`, where the heads propagate the
+            features once (:class:`~gvae_ext.GCNEncoder`'s ``num_layers``);
+            :obj:`None` takes the preset's.
         num_val (float or int, optional): Validation edges, a ratio or a
             count. (default: :obj:`0.05`)
         num_test (float or int, optional): Test edges, a ratio or a count.
@@ -138,6 +142,7 @@ class FitConfig:
     mask_kind: Optional[str] = None
     recon: Optional[str] = None
     ensemble: Optional[int] = None
+    num_layers: Optional[int] = None
     num_val: float = 0.05
     num_test: float = 0.1
     batch_size: int = 0

@@ -46,6 +46,7 @@ _PLAIN = dict(
     mask_kind='edge',
     recon='all',
     ensemble=1,
+    num_layers=2,
 )
 
 PRESETS: dict[str, dict[str, Any]] = {

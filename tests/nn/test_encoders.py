@@ -346,3 +346,51 @@ def test_encoder_input_errors_name_the_cause():
     assert double(torch.randn(7, 4, dtype=torch.float64), edge_index).dtype == (
         torch.float64
     )
+
+
+def test_one_layer_encoders_match_formula():
+    # num_layers=1: the heads propagate the features once, Z = Â X W.
+    x = sparse_features()
+    adj = dense_adj()
+    enc = GCNEncoder(7, 99, 3, num_layers=1).eval()
+    assert not hasattr(enc, 'weight1') or enc.weight1 is None
+    assert enc.weight_z.shape == (7, 3)
+    assert torch.allclose(enc(x, EDGE_INDEX), adj @ x @ enc.weight_z, atol=1e-6)
+    var = VariationalGCNEncoder(7, 99, 3, num_layers=1, norm='batch', act='elu')
+    var.eval()
+    mu, logstd = var(x, EDGE_INDEX)
+    assert torch.allclose(mu, adj @ x @ var.weight_mu, atol=1e-6)
+    assert torch.allclose(logstd, adj @ x @ var.weight_logstd, atol=1e-6)
+    assert torch.equal(var.embed(x, EDGE_INDEX), mu)
+    # out_act normalises and activates the first head, as MaskGAE's encoder
+    act = GCNEncoder(7, 8, 3, num_layers=1, norm='batch', act='elu', out_act=True)
+    act.eval()
+    raw = adj @ x @ act.weight_z
+    assert torch.allclose(
+        act(x, EDGE_INDEX), torch.nn.functional.elu(act.norm_out(raw))
+    )
+    mlp = MLPEncoder(7, 8, 3, num_layers=1, variational=False).eval()
+    assert torch.allclose(mlp(x), x @ mlp.weight_z, atol=1e-6)
+    # identity features: Â W
+    ident = GCNEncoder(5, 8, 3, num_layers=1).eval()
+    assert torch.allclose(ident(None, EDGE_INDEX), adj @ ident.weight_z, atol=1e-6)
+    assert 'num_layers=1' in repr(enc)
+
+
+def test_one_layer_input_dropout_and_gradients():
+    x = sparse_features()
+    enc = GCNEncoder(7, 8, 3, num_layers=1, input_dropout=0.5, dropout=0.3)
+    enc.train()
+    torch.manual_seed(0)
+    a = enc(x, EDGE_INDEX)
+    torch.manual_seed(1)
+    b = enc(x, EDGE_INDEX)
+    assert not torch.equal(a, b)  # the features are dropped while training
+    a.sum().backward()
+    assert enc.weight_z.grad is not None and enc.weight_z.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('bad', [0, 3, True, 1.0, None])
+def test_num_layers_is_checked(bad):
+    with pytest.raises(ValueError, match=r"'num_layers' must be 1 or 2 \(got "):
+        GCNEncoder(7, 8, 3, num_layers=bad)

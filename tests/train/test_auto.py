@@ -14,6 +14,7 @@ from gvae_ext.train.auto import (
     FEATURELESS_ENSEMBLE,
     FEATURELESS_NODES,
     LARGE_NODES,
+    LEARNED_DECODER,
     MIN_VAL_PAIRS,
     SAMPLED_EPOCHS,
     TINY_ENSEMBLE,
@@ -73,7 +74,8 @@ def test_single_models_on_graphs_with_features_train_fewer_epochs():
     # learned decoder (nor the below-chance fallback that uses it)
     assert plan(FitConfig(model='vgae_mlp'), cora).configs[0].epochs == 300
     assert plan(FitConfig(batch_size=512), cora).configs[0].epochs == 300
-    assert plan(FitConfig(decoder='mlp'), cora).configs[0].epochs == 300
+    # (the learned decoder has its own schedule: the next test)
+    assert plan(FitConfig(decoder='mlp'), cora).configs[0].epochs != FEATURE_EPOCHS
     assert plan(FitConfig(), cora).fallback.epochs == 300
     # the node-count boundary: more than SMALL_NODES
     for n, shortened in ((1000, False), (1001, True)):
@@ -82,6 +84,37 @@ def test_single_models_on_graphs_with_features_train_fewer_epochs():
         result = plan(FitConfig(), graph)
         assert any(f'{FEATURE_EPOCHS} epochs' in r for r in result.rules) == shortened
         assert (result.configs[0].epochs == FEATURE_EPOCHS) == shortened
+
+
+def test_learned_decoder_gets_its_own_encoder_on_graphs_with_features():
+    cora = load_cora()
+    for model in ('vgae', 'gae'):
+        result = plan(FitConfig(model=model, decoder='mlp'), cora)
+        (config,) = result.configs
+        assert {k: getattr(config, k) for k in LEARNED_DECODER} == LEARNED_DECODER
+        assert LEARNED_DECODER == dict(num_layers=1, input_dropout=0.8, epochs=500)
+        assert any('learned pair decoder' in r for r in result.rules)
+        assert set(LEARNED_DECODER) <= set(config.overrides)
+    # a field set by hand stays; the others still follow the rule
+    config = plan(FitConfig(decoder='mlp', epochs=40, num_layers=2), cora).configs[0]
+    assert (config.epochs, config.num_layers, config.input_dropout) == (40, 2, 0.8)
+    # not: the inner product, featureless graphs, mini-batches, the MLP
+    # encoder, large graphs, and other presets
+    assert plan(FitConfig(), cora).configs[0].num_layers == 2
+    featureless = Data(edge_index=cora.edge_index, num_nodes=cora.num_nodes)
+    for config in plan(FitConfig(decoder='mlp'), featureless).configs:
+        assert config.num_layers == 2 and config.input_dropout == 0.0
+    for config in (
+        FitConfig(decoder='mlp', batch_size=512),
+        FitConfig(model='vgae_mlp', decoder='mlp'),
+        FitConfig.from_preset('masked', decoder='mlp'),
+    ):
+        assert plan(config, cora).configs[0].num_layers == 2
+    big = Data(edge_index=torch.tensor([[0, 1], [1, 0]]), num_nodes=200_000)
+    big.x = torch.rand(200_000, 2)
+    assert plan(FitConfig(decoder='mlp'), big).configs[0].num_layers == 2
+    # the below-chance fallback keeps the two-layer encoder (measured so)
+    assert plan(FitConfig(), cora).fallback.num_layers == 2
 
 
 def test_large_graph_rule_narrows_the_model():

@@ -145,3 +145,17 @@ def test_checkpoint_of_a_trained_cora_model_loads_with_same_embeddings(tmp_path)
         z = model.encode(data.x, data.edge_index)
         z2 = load(tmp_path / 'cora.pt').encode(data.x, data.edge_index)
     assert torch.equal(z, z2)
+
+
+def test_one_layer_model_round_trip(tmp_path):
+    config = FitConfig(model='vgae', hidden_channels=8, out_channels=4, num_layers=1)
+    torch.manual_seed(0)
+    model = build_model(config, 5).eval()
+    assert model.encoder.num_layers == 1
+    save(tmp_path / 'm.pt', model, config, in_channels=5)
+    restored = load(tmp_path / 'm.pt')
+    assert restored.encoder.num_layers == 1
+    x = torch.randn(6, 5)
+    edge_index = torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]])
+    with torch.no_grad():
+        assert torch.equal(restored.encode(x, edge_index), model.encode(x, edge_index))

@@ -104,13 +104,14 @@ def test_overrides_are_kept_by_copies():
 
 
 def test_old_checkpoint_config_without_new_fields():
-    # A config saved before 'overrides' and 'num_threads' existed.
+    # A config saved before 'overrides', 'num_threads' and 'num_layers' existed.
     old = dataclasses.asdict(FitConfig(preset='paper'))
-    del old['overrides'], old['num_threads']
+    del old['overrides'], old['num_threads'], old['num_layers']
     old['preset'] = 'tuned'  # 0.1 recorded 'tuned' with the paper's values
     config = FitConfig(**old)
     assert config.hidden_channels == 32
     assert 'hidden_channels' in config.overrides
+    assert config.num_layers == 2 and 'num_layers' not in config.overrides
 
 
 _BAD = [
@@ -119,6 +120,8 @@ _BAD = [
     (dict(seed=True), r"'seed' .*\(got True\)"),
     (dict(seed=-1), r"'seed' .*\(got -1\)"),
     (dict(epochs=0), r"'epochs' must be a positive integer \(got 0\)"),
+    (dict(num_layers=3), r"'num_layers' must be 1 or 2 \(got 3\)"),
+    (dict(num_layers=True), r"'num_layers' must be 1 or 2 \(got True\)"),
     (dict(epochs=True), r"'epochs' must be a positive integer \(got True\)"),
     (dict(epochs=2.0), r"'epochs' must be a positive integer \(got 2.0\)"),
     (dict(hidden_channels=0), r"'hidden_channels' .*\(got 0\)"),
