@@ -341,15 +341,12 @@ def test_model_knobs_reach_the_config(fake_fit):
     assert set(config.overrides) >= {'decoder', 'norm', 'act', 'mask_kind', 'recon'}
 
 
-def test_fit_learned_decoder_gets_the_one_layer_encoder(tmp_path):
+def test_fit_learned_decoder_chooses_its_encoder(tmp_path):
     result = _fit(tmp_path, '--model', 'gae', '--decoder', 'mlp')
-    config = result['config']
-    # --epochs 2 (set by hand) stays; the rule sets the other fields
-    assert (config['num_layers'], config['input_dropout'], config['epochs']) == (
-        1,
-        0.8,
-        2,
-    )
-    assert any('learned pair decoder' in r for r in result['auto']['rules'])
+    auto = result['auto']
+    assert [c['name'] for c in auto['candidates']] == ['masked_mlp', 'one_layer_mlp']
+    layers = 1 if auto['chosen'] == 'one_layer_mlp' else 2
+    # the JSON's config is the chosen candidate's; --epochs 2 (by hand) stays
+    assert (result['config']['num_layers'], result['config']['epochs']) == (layers, 2)
     two = _fit(tmp_path, '--model', 'gae', '--decoder', 'mlp', '--num-layers', '2')
-    assert two['config']['num_layers'] == 2
+    assert two['config']['num_layers'] == 2 and len(two['auto']['candidates']) == 1

@@ -86,35 +86,58 @@ def test_single_models_on_graphs_with_features_train_fewer_epochs():
         assert (result.configs[0].epochs == FEATURE_EPOCHS) == shortened
 
 
-def test_learned_decoder_gets_its_own_encoder_on_graphs_with_features():
+def test_learned_decoder_chooses_between_two_encoders_on_graphs_with_features():
     cora = load_cora()
+    assert LEARNED_DECODER == dict(num_layers=1, input_dropout=0.8, epochs=500)
     for model in ('vgae', 'gae'):
         result = plan(FitConfig(model=model, decoder='mlp'), cora)
-        (config,) = result.configs
-        assert {k: getattr(config, k) for k in LEARNED_DECODER} == LEARNED_DECODER
-        assert LEARNED_DECODER == dict(num_layers=1, input_dropout=0.8, epochs=500)
-        assert any('learned pair decoder' in r for r in result.rules)
-        assert set(LEARNED_DECODER) <= set(config.overrides)
-    # a field set by hand stays; the others still follow the rule
-    config = plan(FitConfig(decoder='mlp', epochs=40, num_layers=2), cora).configs[0]
-    assert (config.epochs, config.num_layers, config.input_dropout) == (40, 2, 0.8)
+        two, one = result.configs
+        assert result.names == ['masked_mlp', 'one_layer_mlp']
+        assert (two.num_layers, two.input_dropout, two.epochs) == (2, 0.0, 300)
+        assert {k: getattr(one, k) for k in LEARNED_DECODER} == LEARNED_DECODER
+        assert set(LEARNED_DECODER) <= set(one.overrides)
+        assert two.decoder == one.decoder == 'mlp' and two.seed == one.seed
+        assert any('learned decoder' in r for r in result.rules)
+    # fields set by hand stay in both; num_layers set by hand: no choice
+    result = plan(FitConfig(decoder='mlp', epochs=40), cora)
+    assert [c.epochs for c in result.configs] == [40, 40]
+    assert [c.input_dropout for c in result.configs] == [0.0, 0.8]
+    for layers in (1, 2):
+        (config,) = plan(FitConfig(decoder='mlp', num_layers=layers), cora).configs
+        assert config.num_layers == layers
     # not: the inner product, featureless graphs, mini-batches, the MLP
-    # encoder, large graphs, and other presets
+    # encoder, other presets, large graphs, few validation pairs, torchrun
     assert plan(FitConfig(), cora).configs[0].num_layers == 2
     featureless = Data(edge_index=cora.edge_index, num_nodes=cora.num_nodes)
     for config in plan(FitConfig(decoder='mlp'), featureless).configs:
-        assert config.num_layers == 2 and config.input_dropout == 0.0
+        assert config.num_layers == 2
     for config in (
         FitConfig(decoder='mlp', batch_size=512),
         FitConfig(model='vgae_mlp', decoder='mlp'),
         FitConfig.from_preset('masked', decoder='mlp'),
     ):
-        assert plan(config, cora).configs[0].num_layers == 2
+        assert len(plan(config, cora).configs) == 1
+    assert len(plan(FitConfig(decoder='mlp'), cora, world_size=2).configs) == 1
     big = Data(edge_index=torch.tensor([[0, 1], [1, 0]]), num_nodes=200_000)
     big.x = torch.rand(200_000, 2)
     assert plan(FitConfig(decoder='mlp'), big).configs[0].num_layers == 2
+    small = _graph(60, 0.2)  # about 350 pairs: 17 validation pairs
+    small.x = torch.rand(60, 3, generator=torch.Generator().manual_seed(3))
+    assert [c.num_layers for c in plan(FitConfig(decoder='mlp'), small).configs] == [2]
     # the below-chance fallback keeps the two-layer encoder (measured so)
     assert plan(FitConfig(), cora).fallback.num_layers == 2
+
+
+def test_learned_decoder_choice_keeps_the_better_validation_auc(monkeypatch):
+    cora = load_cora()
+    config = FitConfig(model='gae', decoder='mlp', epochs=2)
+    result = fit(cora, config)
+    names = [c['name'] for c in result.auto['candidates']]
+    assert names == ['masked_mlp', 'one_layer_mlp']
+    best = max(result.auto['candidates'], key=lambda c: c['val_auc'])
+    assert result.auto['chosen'] == best['name']
+    assert result.config.num_layers == (1 if best['name'] == 'one_layer_mlp' else 2)
+    assert result.metrics['val_auc'] == best['val_auc']
 
 
 def test_large_graph_rule_narrows_the_model():
