@@ -182,21 +182,29 @@ class _Encoder(torch.nn.Module):
         weights = [getattr(self, f'weight_{head}') for head in heads]
         return heads, weights[0] if len(weights) == 1 else torch.cat(weights, dim=1)
 
-    def _heads(self, h: Tensor, adj, first_only: bool = False) -> Tuple[Tensor, ...]:
-        h = F.dropout(h, self.dropout, self.training)
-        heads, weight = self._head_weights(first_only)
-        return self._finish(h @ weight, adj, heads)
-
-    def _input_heads(
+    def _layers(
         self, x: Optional[Tensor], num_nodes: int, adj, first_only: bool = False
     ) -> Tuple[Tensor, ...]:
-        r"""One layer: the heads straight from the (dropped-out) features."""
+        r"""The heads, through the hidden layer or (one layer) from the features.
+
+        Each layer multiplies by :obj:`adj` when one is given (the GCN) and
+        not otherwise (the MLP).
+        """
         heads, weight = self._head_weights(first_only)
-        return self._finish(self._first_layer(x, num_nodes, weight), adj, heads)
+        if self.num_layers == 1:
+            return self._finish(self._first_layer(x, num_nodes, weight), adj, heads)
+        h = self._propagate(adj, self._first_layer(x, num_nodes))
+        if self.bias1 is not None:
+            h = h + self.bias1
+        h = F.dropout(self._activate(h, self.norm1), self.dropout, self.training)
+        return self._finish(h @ weight, adj, heads)
+
+    @staticmethod
+    def _propagate(adj, h: Tensor) -> Tensor:
+        return h if adj is None else spmm(adj, h)
 
     def _finish(self, out: Tensor, adj, heads) -> Tuple[Tensor, ...]:
-        if adj is not None:
-            out = spmm(adj, out)
+        out = self._propagate(adj, out)
         outs = out.split(self.out_channels, dim=1)
         biases = [getattr(self, f'bias_{head}') for head in heads]
         outs = [o if b is None else o + b for o, b in zip(outs, biases)]
@@ -207,13 +215,10 @@ class _Encoder(torch.nn.Module):
     def _gcn(
         self, x: Optional[Tensor], edge_index: Adj, first_only: bool = False
     ) -> Tuple[Tensor, ...]:
-        r"""The GCN heads: through the hidden layer, or from the features (one layer)."""
-        if self.num_layers == 1:
-            num_nodes = self._num_nodes(x)
-            adj = self._adjacency(x, edge_index, num_nodes)
-            return self._input_heads(x, num_nodes, adj, first_only)
-        adj, h = self._gcn_hidden(x, edge_index)
-        return self._heads(h, adj, first_only)
+        r"""The GCN heads of :meth:`_layers` on the normalised adjacency."""
+        num_nodes = self._num_nodes(x)
+        adj = self._adjacency(x, edge_index, num_nodes)
+        return self._layers(x, num_nodes, adj, first_only)
 
     def _adjacency(self, x: Optional[Tensor], edge_index: Adj, num_nodes: int):
         try:
@@ -226,14 +231,6 @@ class _Encoder(torch.nn.Module):
                 f'in_channels={self.in_channels} nodes: build the encoder with '
                 'in_channels=num_nodes'
             ) from None
-
-    def _gcn_hidden(self, x: Optional[Tensor], edge_index: Adj):
-        num_nodes = self._num_nodes(x)
-        adj = self._adjacency(x, edge_index, num_nodes)
-        h = spmm(adj, self._first_layer(x, num_nodes))
-        if self.bias1 is not None:
-            h = h + self.bias1
-        return adj, self._activate(h, self.norm1)
 
     def _repr_args(self) -> str:
         out = f'{self.in_channels}, {self.hidden_channels}, {self.out_channels}'

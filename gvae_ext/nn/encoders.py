@@ -242,12 +242,7 @@ class MLPEncoder(_Encoder):
             :obj:`(mu, logstd)` when :obj:`variational`, each
             :obj:`[N, out_channels]`.
         """
-        num_nodes = self._num_nodes(x)
-        if self.num_layers == 1:
-            out = self._input_heads(x, num_nodes, None)
-        else:
-            h = self._activate(self._first_layer(x, num_nodes), self.norm1)
-            out = self._heads(h, None)
+        out = self._layers(x, self._num_nodes(x), None)
         return out if self.variational else out[0]
 
     def _repr_args(self) -> str:

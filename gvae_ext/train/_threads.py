@@ -89,13 +89,16 @@ def idle_cpus(
     """
     if allowed is None:
         allowed = _allowed_cpus()
-    first = _read(stat_path)
-    before = None if first is None else _cpu_counters(first, allowed)
+
+    def sample():
+        text = _read(stat_path)
+        return None if text is None else _cpu_counters(text, allowed)
+
+    before = sample()
     if before is None:
         return None
     time.sleep(seconds)
-    second = _read(stat_path)
-    after = None if second is None else _cpu_counters(second, allowed)
+    after = sample()
     if after is None:
         return None
     idle = 0.0
@@ -199,7 +202,8 @@ class ThreadGuard:
         threads (int, optional): The count the run started with.
         active (bool): Whether to act (:obj:`False` when the user chose the
             count, or on a GPU).
-        probe (callable, optional): Returns the idle CPUs (:func:`idle_cpus`).
+        probe (callable, optional): Returns the idle CPUs; by default
+            :func:`idle_cpus`.
     """
 
     WINDOW = 5
@@ -210,7 +214,7 @@ class ThreadGuard:
         self,
         threads: Optional[int],
         active: bool,
-        probe: Callable[[], Optional[float]] = idle_cpus,
+        probe: Optional[Callable[[], Optional[float]]] = None,
     ):
         self.threads = threads
         self.active = bool(active) and threads is not None and threads > 1
@@ -243,7 +247,8 @@ class ThreadGuard:
         if min(self._recent) <= self.SLOWDOWN * self._best:
             self._best = min(self._best, statistics.median(self._recent))
             return
-        new = free_threads(self.threads - 1, self.probe(), cpu_quota())
+        probe = idle_cpus if self.probe is None else self.probe
+        new = free_threads(self.threads - 1, probe(), cpu_quota())
         torch.set_num_threads(new)
         self.threads = new
         self.steps.append([self._epoch, new])
