@@ -70,7 +70,8 @@ def _add_knobs(p: argparse.ArgumentParser) -> None:
         '--selection',
         default=None,
         choices=SELECTIONS,
-        help=f"model kept: the 'last' epoch's or the best 'val_auc' one {pre}",
+        help="model kept: the 'last' epoch's, the best 'val_auc' one, or the one "
+        f"with the best validation HeaRT MRR ('val_mrr') {pre}",
     )
     _add_model_knobs(p, pre)
 
@@ -262,7 +263,8 @@ def _add_bench_parser(sub) -> None:
         '--models',
         default=None,
         help='comma-separated rows: sc, deepwalk, the heuristics cn, aa, ra, '
-        'ppr, and MODEL[*][@PRESET][+HEURISTIC] (+ra, +aa or +cn blends the '
+        'ppr, and MODEL[*][@PRESET][:mrr][+HEURISTIC] (:mrr keeps the epoch '
+        'with the best validation HeaRT MRR; +ra, +aa or +cn blends the '
         'model with that heuristic, its weight chosen on validation pairs) '
         '(default: the rows of Table 1 plus the default preset)',
     )

@@ -8,6 +8,10 @@ negatives), then random-negative AUC/AP and the HeaRT metrics of
 
     python3 scripts/hard_negatives.py --shares 0,0.2,0.5,1 --seeds 0-2
     python3 scripts/hard_negatives.py --weights 0.25,0.5,1 --seeds 0-9
+    python3 scripts/hard_negatives.py --weights 0,0.5 --selection val_mrr --seeds 0-9
+
+``--selection val_mrr`` keeps each run's epoch with the best validation HeaRT
+MRR (``FitConfig.selection``) instead of the preset's choice.
 """
 
 import argparse
@@ -23,7 +27,7 @@ from gvae_ext import FitConfig, fit, load_cora, split_edges  # noqa: E402
 from gvae_ext._io import write_json  # noqa: E402
 from gvae_ext.report.bench import parse_seeds  # noqa: E402
 from gvae_ext.report.protocols import HeartCache, evaluate  # noqa: E402
-from gvae_ext.train import DEFAULT_PRESET  # noqa: E402
+from gvae_ext.train import DEFAULT_PRESET, SELECTIONS  # noqa: E402
 
 KEYS = (
     'test_auc',
@@ -42,6 +46,7 @@ def main(argv=None) -> None:
     parser.add_argument('--preset', default=None)
     parser.add_argument('--seeds', default='0-2')
     parser.add_argument('--model', default='vgae')
+    parser.add_argument('--selection', default=None, choices=SELECTIONS)
     parser.add_argument('--out', default=None, metavar='PATH.json')
     args = parser.parse_args(argv)
     report = {}
@@ -54,9 +59,10 @@ def main(argv=None) -> None:
         for seed in parse_seeds(args.seeds):
             gen = torch.Generator().manual_seed(seed)
             split = split_edges(data.edge_index, data.num_nodes, generator=gen)
+            extra = {} if args.selection is None else dict(selection=args.selection)
             config = FitConfig.from_preset(
                 args.preset or DEFAULT_PRESET, model=args.model, seed=seed,
-                **{field: value},
+                **{field: value}, **extra,
             )  # fmt: skip
             result = fit(data, config, split=split)
             net, z = result.model.eval(), result.embeddings
@@ -72,6 +78,8 @@ def main(argv=None) -> None:
                 )
             )
         name = f'{args.preset or DEFAULT_PRESET} {field}={value}'
+        if args.selection is not None:
+            name += f' selection={args.selection}'
         cells = [
             f'{k} {100 * statistics.fmean(r[k] for r in rows):.1f}'
             f' ± {100 * statistics.stdev(r[k] for r in rows):.1f}'

@@ -1,7 +1,7 @@
 r"""The rows of a benchmark: parsing a row name and turning it into a pair scorer.
 
 A row is ``sc``, ``deepwalk``, a heuristic (``cn``, ``aa``, ``ra``, ``ppr``)
-or ``MODEL[*][@PRESET][+HEURISTIC]`` (see :mod:`gvae_ext.report.bench`); private,
+or ``MODEL[*][@PRESET][:mrr][+HEURISTIC]`` (see :mod:`gvae_ext.report.bench`); private,
 re-exported by :mod:`gvae_ext.report.bench`.
 """
 
@@ -26,7 +26,7 @@ TABLE1_ROWS = (
 )
 _ROW = re.compile(
     r'^(?P<model>[a-z_]+)(?P<star>\*)?(?:@(?P<preset>[a-z0-9_]+))?'
-    r'(?:\+(?P<blend>[a-z]+))?$'
+    r'(?P<mrr>:mrr)?(?:\+(?P<blend>[a-z]+))?$'
 )
 
 
@@ -137,20 +137,25 @@ def check_seeds(seeds: list) -> None:
 
 
 def parse_row(row: str) -> dict[str, object]:
-    r"""Split a row name into ``model``, ``featureless``, ``preset`` and ``blend``.
+    r"""Split a row name into ``model``, ``featureless``, ``preset``, ``selection`` and ``blend``.
 
-    ``blend`` is the heuristic of a ``+HEURISTIC`` suffix
-    (:func:`~gvae_ext.link.blend_heuristic`), or :obj:`None`.
+    ``selection`` is :obj:`'val_mrr'` for a ``:mrr`` suffix (the epoch with
+    the best validation HeaRT MRR, ``FitConfig.selection``), else
+    :obj:`None` (the preset's). ``blend`` is the heuristic of a
+    ``+HEURISTIC`` suffix (:func:`~gvae_ext.link.blend_heuristic`), or
+    :obj:`None`.
     """
     from gvae_ext.train import DEFAULT_PRESET, MODELS, PRESETS
 
     if row in BASELINES or row in HEURISTICS:
-        return dict(model=row, featureless=True, preset=None, blend=None)
+        return dict(
+            model=row, featureless=True, preset=None, selection=None, blend=None
+        )
     m = _ROW.match(row)
     if not m or m.group('model') not in MODELS:
         raise ValueError(
             f"'models' entry must be one of {BASELINES + tuple(HEURISTICS)} or "
-            'MODEL[*][@PRESET][+HEURISTIC] '
+            'MODEL[*][@PRESET][:mrr][+HEURISTIC] '
             f'with MODEL in {MODELS} (got {row!r})'
         )
     preset = m.group('preset') or DEFAULT_PRESET
@@ -166,7 +171,18 @@ def parse_row(row: str) -> dict[str, object]:
         model=m.group('model'),
         featureless=bool(m.group('star')),
         preset=preset,
+        selection='val_mrr' if m.group('mrr') else None,
         blend=blend,
+    )
+
+
+def row_config(spec: dict, seed: int, device: str):
+    r"""The :class:`~gvae_ext.train.FitConfig` of a model row (:func:`parse_row`)."""
+    from gvae_ext.train import FitConfig
+
+    extra = {} if spec.get('selection') is None else dict(selection=spec['selection'])
+    return FitConfig.from_preset(
+        spec['preset'], model=spec['model'], seed=seed, device=device, **extra
     )
 
 
@@ -174,7 +190,7 @@ def row_scorer(data, split, spec: dict, seed: int, device: str):
     r"""The row's pair scorer and its validation metrics."""
     from gvae_ext.baselines import baseline_embedding, score_pairs
     from gvae_ext.datasets import featureless
-    from gvae_ext.train import FitConfig, fit
+    from gvae_ext.train import fit
 
     model = spec['model']
     if model in HEURISTICS:
@@ -182,13 +198,12 @@ def row_scorer(data, split, spec: dict, seed: int, device: str):
     if model in BASELINES:
         z = baseline_embedding(model, split, data.num_nodes, seed)
         return (lambda pairs: score_pairs(z, pairs)), {}
-    config = FitConfig.from_preset(
-        spec['preset'], model=model, seed=seed, device=device
-    )
+    config = row_config(spec, seed, device)
     graph = featureless(data) if spec['featureless'] else data
     result = fit(graph, config, split=split)
     net, z = result.model.eval(), result.embeddings
-    val = {k: result.metrics[k] for k in ('val_auc', 'val_ap')}
+    keys = ('val_auc', 'val_ap', 'val_mrr')
+    val = {k: result.metrics[k] for k in keys if k in result.metrics}
     score = lambda pairs: net.decoder(z, pairs, sigmoid=False)  # noqa: E731
     if spec.get('blend') is None:
         return score, val

@@ -3,11 +3,13 @@ r"""Multi-seed link-prediction benchmarks: ``gvae-ext bench``.
 A benchmark is a grid of datasets x rows x seeds. A *row* names a method:
 
 * ``sc``, ``deepwalk`` -- the paper's non-neural baselines;
-* ``MODEL[*][@PRESET][+HEURISTIC]`` -- a graph autoencoder (``gae``, ``vgae``,
+* ``MODEL[*][@PRESET][:mrr][+HEURISTIC]`` -- a graph autoencoder (``gae``, ``vgae``,
   ``gae_mlp``, ``vgae_mlp``); a ``*`` drops the node features (identity
   features, the paper's GAE*/VGAE*); ``@PRESET`` picks a training preset
   (:data:`gvae_ext.train.PRESETS`; without it the default preset is used);
-  ``+ra``, ``+aa`` or ``+cn`` blends the trained model's scores with that
+  ``:mrr`` keeps the epoch with the best validation HeaRT MRR instead of the
+  preset's choice (``FitConfig(selection='val_mrr')``, as HeaRT selects its
+  models; the run records ``val_mrr``); ``+ra``, ``+aa`` or ``+cn`` blends the trained model's scores with that
   heuristic on the training graph, the weight chosen on the validation pairs
   (:func:`gvae_ext.link.blend_heuristic`; the run records it under ``blend``).
 
@@ -41,6 +43,7 @@ from gvae_ext.report._rows import (
     check_unique,
     parse_row,
     parse_seeds,
+    row_config,
     row_scorer,
 )
 from gvae_ext.report._runs import RUNS_DIR, input_digests, read_run, run_path
@@ -167,17 +170,12 @@ def run_key(
         the package version.
     """
     from gvae_ext import __version__
-    from gvae_ext.train import FitConfig
 
     spec = parse_row(row)
     if spec['model'] in BASELINES or spec['model'] in HEURISTICS:
         config: dict = dict(model=spec['model'])
     else:
-        config = dataclasses.asdict(
-            FitConfig.from_preset(
-                spec['preset'], model=spec['model'], seed=seed, device=device
-            )
-        )
+        config = dataclasses.asdict(row_config(spec, seed, device))
         config['featureless'] = spec['featureless']
     return dict(
         dataset=dataset,

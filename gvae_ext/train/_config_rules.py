@@ -13,7 +13,7 @@ from gvae_ext.sampling import BACKENDS, check_num_neighbors
 from gvae_ext.train.presets import PRESETS
 
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
-SELECTIONS = ('last', 'val_auc')
+SELECTIONS = ('last', 'val_auc', 'val_mrr')
 NORMS = ('none', 'layer', 'batch')
 ACTIVATIONS = ('relu', 'elu')
 DECODERS = ('inner', 'mlp')
@@ -49,6 +49,11 @@ def check_choices(config) -> None:
     if config.decoder == 'mlp' and config.objective != 'sampled':
         raise ValueError(
             f"'decoder' 'mlp' needs the 'sampled' objective (got {config.objective!r})"
+        )
+    if config.selection == 'val_mrr' and config.batch_size:
+        raise ValueError(
+            "'selection' 'val_mrr' needs full-batch training "
+            f'(got batch_size={config.batch_size})'
         )
     if config.degree_weight and config.batch_size:
         raise ValueError(

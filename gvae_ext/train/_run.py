@@ -20,6 +20,7 @@ from gvae_ext.link import EdgeSplit, fast_negative_sampling, split_edges
 from gvae_ext.link.split import check_held_out
 from gvae_ext.train._build import build_model
 from gvae_ext.train._hard import TwoHopNegatives
+from gvae_ext.train._heart_val import HeartValidation
 from gvae_ext.train._masking import EdgeMasker
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.minibatch import MiniBatchTrainer
@@ -131,7 +132,9 @@ class _Recorder:
             'val_auc': [],
             'val_ap': [],
         }
-        self.best_state, self.best_auc, self.best_epoch = None, -math.inf, 0
+        if config.selection == 'val_mrr':
+            self.history['val_mrr'] = []
+        self.best_state, self.best_score, self.best_epoch = None, -math.inf, 0
 
     def diverged(self, epoch: int, loss: float):
         raise ValueError(
@@ -139,11 +142,14 @@ class _Recorder:
             f"weights are no longer finite); lower 'lr' (got lr={self.config.lr})"
         )
 
-    def record(self, model, epoch: int, loss: float, val_auc: float, val_ap: float):
-        for key, value in zip(self.history, (epoch, loss, val_auc, val_ap)):
+    def record(self, model, epoch: int, loss: float, val_auc, val_ap, val_mrr=None):
+        values = (epoch, loss, val_auc, val_ap, val_mrr)
+        for key, value in zip(self.history, values):
             self.history[key].append(value)
-        if self.config.selection == 'val_auc' and val_auc > self.best_auc:
-            self.best_auc, self.best_epoch = val_auc, epoch
+        # the score of the selection: validation AUC, or HeaRT MRR (val_mrr)
+        score = val_mrr if self.config.selection == 'val_mrr' else val_auc
+        if self.config.selection != 'last' and score > self.best_score:
+            self.best_score, self.best_epoch = score, epoch
             self.best_state = copy.deepcopy(model.state_dict())
 
     def reported_epoch(self) -> int:
@@ -188,6 +194,16 @@ class _Run:
         if config.edge_mask > 0:
             self.masker = EdgeMasker(
                 self.train_pairs, self.num_nodes, config.mask_kind, config.edge_mask
+            )
+        self.heart_val = None
+        if config.selection == 'val_mrr':
+            if replica.world_size > 1:
+                raise ValueError(
+                    "'selection' 'val_mrr' runs in one process (got world size "
+                    f'{replica.world_size}); use val_auc with torchrun'
+                )
+            self.heart_val = HeartValidation(
+                self.split, self.num_nodes, self.x, seed + 5
             )
         self.in_channels = in_channels = _in_channels(self.x, self.num_nodes)
         self.model = build_model(config, in_channels).to(self.device)
@@ -234,6 +250,14 @@ class _Run:
         self.replica.sync_gradients(self.params)
         self.optimizer.step()
         return self.replica.mean_loss(loss)
+
+    def validate(self, model: Optional[torch.nn.Module] = None, embed_only=True):
+        r"""Validation ``(auc, ap, mrr)``; ``mrr`` (HeaRT) only for ``val_mrr``."""
+        model = self.model if model is None else model
+        auc, ap, z = self.evaluate('val', model, embed_only=embed_only)
+        if self.heart_val is None:
+            return auc, ap, None
+        return auc, ap, self.heart_val(model, z)
 
     def evaluate(
         self, name: str, model: Optional[torch.nn.Module] = None, embed_only=False

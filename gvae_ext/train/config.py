@@ -62,7 +62,12 @@ class FitConfig:
             in ``[0, 2**63)``. (default: :obj:`0`)
         epochs, lr, hidden_channels, out_channels, dropout, input_dropout,
             edge_mask, objective, selection (optional): :obj:`None` takes the
-            preset's value (see :data:`PRESETS`).
+            preset's value (see :data:`PRESETS`). ``selection`` is one of
+            :data:`SELECTIONS`: the ``'last'`` epoch, the best validation AUC
+            (``'val_auc'``), or the best validation HeaRT MRR (``'val_mrr'``:
+            each validation edge ranked against its own 100 hard negatives of
+            the training graph, as HeaRT selects its models; full batch, one
+            process).
         norm, act, out_act (optional): The encoder's normalisation
             (:data:`NORMS`), activation (:data:`ACTIVATIONS`) and whether the
             output is normalised and activated too (see

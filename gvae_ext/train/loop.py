@@ -14,73 +14,22 @@ import math
 import statistics
 import time
 import warnings
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
 import torch
-from torch import Tensor
 from torch_geometric.data import Data
 
 from gvae_ext._checks import all_finite
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
 from gvae_ext.train._build import assemble
+from gvae_ext.train._result import FitResult
 from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
 from gvae_ext.train._threads import ThreadGuard
 from gvae_ext.train.auto import below_chance, has_constant_features, plan
 from gvae_ext.train.config import FitConfig, default_threads
 from gvae_ext.train.presets import ADAPTIVE_PRESETS
 from gvae_ext.train.replica import NonFiniteError, Replica
-
-
-@dataclass
-class FitResult:
-    r"""What :func:`fit` returns.
-
-    Attributes:
-        model (torch.nn.Module): The trained model (the selected epoch's
-            weights under ``selection='val_auc'``).
-        config (FitConfig): The config it was trained with (for ``'auto'``,
-            the adapted one).
-        split (EdgeSplit): The edge split.
-        metrics (dict): ``test_auc``, ``test_ap``, ``val_auc``, ``val_ap``.
-        history (dict): Per-epoch ``loss``, ``val_auc``, ``val_ap`` and the
-            ``reported_epoch``.
-        timings (dict): Seconds, epochs, threads and processes.
-        embeddings (torch.Tensor): :obj:`[num_nodes, out_channels]`, the
-            deterministic embedding (``mu`` for a VGAE).
-        auto (dict, optional): What the ``'auto'`` preset decided.
-        members (list of dict, optional): With ``config.ensemble`` > 1, each
-            member's ``seed``, validation AUC / AP and reported epoch
-            (``history`` is the first member's).
-    """
-
-    model: torch.nn.Module
-    config: FitConfig
-    split: EdgeSplit
-    metrics: Dict[str, float]
-    history: Dict[str, List[float]]
-    timings: Dict[str, float]
-    embeddings: Tensor = field(repr=False)
-    auto: Optional[Dict[str, Any]] = None
-    members: Optional[List[Dict[str, Any]]] = None
-
-    def to_dict(self) -> Dict[str, Any]:
-        r"""A JSON-ready summary: top-level metrics, the config and timings.
-
-        With the ``'auto'`` preset it also holds ``auto``: the rules applied,
-        each candidate's validation AUC / AP and the chosen candidate
-        (:mod:`gvae_ext.train.auto`).
-        """
-        out: Dict[str, Any] = dict(self.metrics)
-        out['config'] = dataclasses.asdict(self.config)
-        out['timings'] = dict(self.timings)
-        out['history'] = {k: list(v) for k, v in self.history.items()}
-        if self.auto is not None:
-            out['auto'] = self.auto
-        if self.members is not None:
-            out['members'] = [dict(m) for m in self.members]
-        return out
 
 
 def fit(
@@ -200,7 +149,9 @@ _BELOW_CHANCE_RULE = (
 
 
 def _best(results) -> int:
-    return max(range(len(results)), key=lambda i: results[i].metrics['val_auc'])
+    # by the runs' selection score: validation HeaRT MRR (val_mrr) or AUC
+    key = 'val_mrr' if 'val_mrr' in results[0].metrics else 'val_auc'
+    return max(range(len(results)), key=lambda i: results[i].metrics[key])
 
 
 def _below_chance(chosen, results, split) -> bool:
@@ -241,9 +192,11 @@ def _ensemble_result(config, run, results) -> FitResult:
     # model is that member's trained (V)GAE.
     start = time.perf_counter()
     model = assemble(config, [r.model for r in results], run.in_channels)
-    val_auc, val_ap, _ = run.evaluate('val', model)
+    val_auc, val_ap, val_mrr = run.validate(model, embed_only=False)
     test_auc, test_ap, z = run.evaluate('test', model)
     metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
+    if val_mrr is not None:
+        metrics['val_mrr'] = val_mrr
     timings = dict(results[0].timings)
     timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results) + (
         time.perf_counter() - start
@@ -285,25 +238,27 @@ def _train(
             recorder.diverged(epoch, loss_value)
         try:
             # the first head alone (no logstd); the final pass below encodes
-            val_auc, val_ap, _ = run.evaluate('val', embed_only=True)
+            val = run.validate()  # (auc, ap, HeaRT MRR or None)
         except NonFiniteError:
             recorder.diverged(epoch, loss_value)
         if not lead:
             continue
-        recorder.record(run.model, epoch, loss_value, val_auc, val_ap)
+        recorder.record(run.model, epoch, loss_value, *val)
         if bar is not None:
-            bar.set_postfix(loss=f'{loss_value:.4f}', val_auc=f'{val_auc:.4f}')
+            bar.set_postfix(loss=f'{loss_value:.4f}', val_auc=f'{val[0]:.4f}')
             bar.update(1)
     if bar is not None:
         bar.close()
     if recorder.best_state is not None:
         run.model.load_state_dict(recorder.best_state)
     replica.share_state(run.model)
-    val_auc, val_ap, _ = run.evaluate('val')
+    val_auc, val_ap, val_mrr = run.validate(embed_only=False)
     test_auc, test_ap, z = run.evaluate('test')
     if not lead:
         return None
     metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
+    if val_mrr is not None:
+        metrics['val_mrr'] = val_mrr
     timings = dict(
         median_epoch_seconds=statistics.median(epoch_times),
         total_seconds=time.perf_counter() - start,

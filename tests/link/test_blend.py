@@ -164,12 +164,14 @@ def test_bench_rows_with_a_blend():
     assert bench.parse_row('vgae@paper+ra')['blend'] == 'ra'
     assert bench.parse_row('gae*+cn') == dict(
         model='gae', featureless=True, preset=bench.parse_row('gae')['preset'],
-        blend='cn',
+        selection=None, blend='cn',
     )  # fmt: skip
     assert bench.parse_row('gae')['blend'] is None
     with pytest.raises(ValueError, match="unknown heuristic 'ppr'"):
         bench.parse_row('gae+ppr')
-    with pytest.raises(ValueError, match=r'MODEL\[\*\]\[@PRESET\]\[\+HEURISTIC\]'):
+    with pytest.raises(
+        ValueError, match=r'MODEL\[\*\]\[@PRESET\]\[:mrr\]\[\+HEURISTIC\]'
+    ):
         bench.parse_row('ra+ra')
 
 

@@ -19,11 +19,24 @@ def test_parse_seeds():
 def test_parse_row():
     assert bench.parse_row('sc')['model'] == 'sc'
     assert bench.parse_row('vgae*@paper') == dict(
-        model='vgae', featureless=True, preset='paper', blend=None
+        model='vgae', featureless=True, preset='paper', selection=None, blend=None
     )
+    assert bench.parse_row('vgae@ensemble:mrr+ra') == dict(
+        model='vgae', featureless=False, preset='ensemble', selection='val_mrr',
+        blend='ra',
+    )  # fmt: skip
+    assert bench.parse_row('gae:mrr')['selection'] == 'val_mrr'
     assert bench.parse_row('gae')['featureless'] is False
     assert bench.parse_row('vgae@ablate_lr01')['preset'] == 'ablate_lr01'
-    for bad in ('foo', 'vgae@nope', 'vgae**', 'vgae+', 'vgae+ra+ra'):
+    for bad in (
+        'foo',
+        'vgae@nope',
+        'vgae**',
+        'vgae+',
+        'vgae+ra+ra',
+        'vgae:auc',
+        'vgae+ra:mrr',
+    ):
         with pytest.raises(ValueError, match="'models'"):
             bench.parse_row(bad)
 
