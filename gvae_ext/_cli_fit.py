@@ -202,10 +202,11 @@ def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
     if args.plots:
         summary['plots'] = _plots(args, result, data)
     m, t = result.metrics, result.timings
+    mrr = f'  HeaRT MRR {m["val_mrr"]:.4f}' if 'val_mrr' in m else ''
     print(
         f'{args.model} on {args.dataset} (seed {args.seed}): '
         f'test AUC {m["test_auc"]:.4f}  AP {m["test_ap"]:.4f}  '
-        f'(val AUC {m["val_auc"]:.4f}  AP {m["val_ap"]:.4f}; '
+        f'(val AUC {m["val_auc"]:.4f}  AP {m["val_ap"]:.4f}{mrr}; '
         f'{t["total_seconds"]:.1f} s, {1000 * t["median_epoch_seconds"]:.1f} ms/epoch)'
     )
     if args.blend:

@@ -6,6 +6,7 @@ A − B (x100), its standard error and on how many seeds A is ahead; for
 blended rows (``MODEL+ra``) also the weights chosen.
 
     python3 scripts/paired_runs.py blend_out 'vgae+ra:vgae,vgae+ra:ra'
+    python3 scripts/paired_runs.py mrr_out 'vgae:mrr:vgae,vgae:mrr:ra'
 """
 
 import argparse
@@ -46,6 +47,15 @@ def paired(a: dict, b: dict, metric: str) -> str:
     return f'{statistics.fmean(diff):+.2f} ± {se:.2f} ({ahead}/{len(diff)})'
 
 
+def split_pair(pair: str, runs: dict) -> tuple:
+    r"""``'A:B'`` -> ``(A, B)``; a row may hold ``:`` itself (``vgae:mrr``),
+    so the split that names two rows of ``runs`` wins (else the first ``:``)."""
+    parts = pair.split(':')
+    cuts = [(':'.join(parts[:i]), ':'.join(parts[i:])) for i in range(1, len(parts))]
+    known = [c for c in cuts if c[0] in runs and c[1] in runs]
+    return (known or cuts or [(pair, '')])[0]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('folder', type=Path, help='a gvae-ext bench --out folder')
@@ -53,7 +63,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     runs = read_runs(args.folder)
     for pair in args.pairs.split(','):
-        a, _, b = pair.partition(':')
+        a, b = split_pair(pair, runs)
         missing = [r for r in (a, b) if r not in runs]
         if missing:
             raise SystemExit(

@@ -153,7 +153,7 @@ def test_candidates_are_compared_by_their_selection_score():
     assert _best([result(0.9), result(0.8)]) == 0
 
 
-def test_cli_fit_selection_val_mrr(tmp_path):
+def test_cli_fit_selection_val_mrr(tmp_path, capsys):
     edges = _sbm(seed=7).edge_index
     path = tmp_path / 'g.txt'
     path.write_text(''.join(f'{a} {b}\n' for a, b in edges.t().tolist() if a < b))
@@ -172,6 +172,7 @@ def test_cli_fit_selection_val_mrr(tmp_path):
     assert result['config']['selection'] == 'val_mrr'
     assert len(result['history']['val_mrr']) == 3
     assert result['val_mrr'] == pytest.approx(max(result['history']['val_mrr']))
+    assert f'HeaRT MRR {result["val_mrr"]:.4f};' in capsys.readouterr().out
 
 
 def test_bench_row_suffix_mrr_selects_by_validation_heart_mrr():
@@ -186,3 +187,31 @@ def test_bench_row_suffix_mrr_selects_by_validation_heart_mrr():
     key = bench.run_key('sbm', 'gae@paper:mrr', 0)
     assert key['config']['selection'] == 'val_mrr'
     assert bench.run_key('sbm', 'gae@paper', 0)['config']['selection'] == 'last'
+
+
+def test_paired_runs_script_splits_rows_that_hold_a_colon(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / 'scripts' / 'paired_runs.py'
+    spec = importlib.util.spec_from_file_location('paired_runs', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    runs = {'vgae': {}, 'vgae:mrr': {}, 'ra': {}}
+    assert module.split_pair('vgae:mrr:vgae', runs) == ('vgae:mrr', 'vgae')
+    assert module.split_pair('vgae:vgae:mrr', runs) == ('vgae', 'vgae:mrr')
+    assert module.split_pair('ra:vgae', runs) == ('ra', 'vgae')
+    assert module.split_pair('x:y', runs) == ('x', 'y')  # reported as missing
+    folder = tmp_path / 'out'
+    (folder / 'runs').mkdir(parents=True)
+    for row, seed, auc in [('vgae', 0, 0.9), ('vgae', 1, 0.8), ('vgae:mrr', 0, 0.7)]:
+        run = dict(dataset='d', row=row, seed=seed, test_auc=auc)
+        (folder / 'runs' / f'{row.replace(":", "_")}{seed}.json').write_text(
+            json.dumps(run)
+        )
+    (folder / 'runs' / 'vgae_mrr1.json').write_text(
+        json.dumps(dict(dataset='d', row='vgae:mrr', seed=1, test_auc=0.9))
+    )
+    module.main([str(folder), 'vgae:mrr:vgae'])
+    out = capsys.readouterr().out
+    assert 'vgae:mrr − vgae: test_auc -5.00 ± 15.00 (1/2)' in out
