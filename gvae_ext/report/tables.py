@@ -133,7 +133,10 @@ def write_reports(summary: Sequence[dict], out_dir: str) -> dict[str, str]:
     check_output_path(out_dir, 'out_dir', kind='dir')
     paths = {k: os.path.join(out_dir, name) for k, name in RESULT_FILES.items()}
     table = io.StringIO(newline='')
-    writer = csv.DictWriter(table, fieldnames=list(summary[0]))
+    # rows may differ in their metrics (val_mrr for MODEL:mrr rows): every
+    # column any row has, in order of first appearance, empty where missing
+    columns = list(dict.fromkeys(key for entry in summary for key in entry))
+    writer = csv.DictWriter(table, fieldnames=columns, restval='')
     writer.writeheader()
     writer.writerows(summary)
     write_text(paths['md'], to_markdown(summary))

@@ -1,3 +1,4 @@
+import csv
 import json
 import math
 import os
@@ -275,3 +276,20 @@ def test_run_one_on_a_graph_too_small_for_a_split_names_the_dataset():
         "'num_val'=0.05 of its 1 undirected edges leaves no val pair; use a "
         'larger graph (got 0 val pairs)'
     )
+
+
+def test_reports_hold_rows_whose_metrics_differ(tmp_path):
+    # A MODEL:mrr row has val_mrr, the others not: every column is written.
+    def run(row, seed, **extra):
+        metrics = dict(test_auc=0.9, test_ap=0.9, val_auc=0.9, val_ap=0.9, **extra)
+        return dict(dataset='cora', row=row, seed=seed, seconds=1.0, **metrics)
+
+    runs = [run('ra', 0), run('ra', 1), run('vgae:mrr', 0, val_mrr=0.2)]
+    runs.append(run('vgae:mrr', 1, val_mrr=0.3))
+    paths = bench.write_reports(bench.summarize(runs), str(tmp_path))
+    with open(paths['csv'], newline='') as f:
+        rows = list(csv.DictReader(f))
+    assert [r['row'] for r in rows] == ['ra', 'vgae:mrr']
+    assert rows[0]['val_mrr'] == '' and float(rows[1]['val_mrr']) == pytest.approx(25.0)
+    with open(paths['json']) as f:
+        assert 'val_mrr' not in json.load(f)[0]
