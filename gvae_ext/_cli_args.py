@@ -231,6 +231,15 @@ def add_fit_parser(sub) -> None:
         "else the idle CPUs at the start, at most PyTorch's setting, lowered "
         'if the epochs slow down; 1 for vae)',
     )
+    p.add_argument(
+        '--patience',
+        type=positive_int,
+        default=None,
+        metavar='N',
+        help='stop once the selection score (validation AUC, or HeaRT MRR with '
+        '--selection val_mrr) has not improved for N epochs (default: train '
+        'all epochs)',
+    )
     _add_knobs(p)
     _add_graph_options(p)
     _add_outputs(p)

@@ -32,6 +32,7 @@ GRAPH_ONLY = [
         'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
         'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
         'hard_negatives', 'hard_weight', 'ensemble', 'num_layers', 'blend',
+        'patience',
     )
 ]  # fmt: skip
 
@@ -96,6 +97,7 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         num_neighbors=_fanouts(args.num_neighbors),
         sampler=args.sampler,
         num_threads=args.threads,
+        patience=args.patience,
     )
 
 

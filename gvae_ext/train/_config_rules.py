@@ -10,7 +10,7 @@ from gvae_ext._checks import check_fraction_or_count, check_seed
 from gvae_ext.nn import OBJECTIVES
 from gvae_ext.nn.objectives import check_alpha
 from gvae_ext.sampling import BACKENDS, check_num_neighbors
-from gvae_ext.train.presets import PRESETS
+from gvae_ext.train.presets import ADAPTIVE_PRESETS, PRESETS
 
 MODELS = ('vgae', 'gae', 'vgae_mlp', 'gae_mlp')
 SELECTIONS = ('last', 'val_auc', 'val_mrr')
@@ -127,11 +127,29 @@ def check_numbers(config) -> None:
         # total=1 only resolves a ratio; the split checks it against the graph.
         check_fraction_or_count(getattr(config, name), name, total=1)
     check_alpha(config.fastgae_alpha, 'fastgae_alpha')  # as the model checks it
+    check_patience(config)
     threads = config.num_threads
     if threads is not None and (
         isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
     ):
         raise ValueError(f"'num_threads' must be a positive integer (got {threads!r})")
+
+
+def check_patience(config) -> None:
+    r"""Validate ``patience``: :obj:`None` or a positive integer, with a selection."""
+    patience = config.patience
+    if patience is None:
+        return
+    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+        raise ValueError(
+            f"'patience' must be a positive integer or None (got {patience!r})"
+        )
+    adaptive = config.preset in ADAPTIVE_PRESETS  # candidates may keep 'last'
+    if config.selection == 'last' and not adaptive:
+        raise ValueError(
+            "'patience' needs a selection by validation ('val_auc' or 'val_mrr'), "
+            "not 'last' (got selection='last')"
+        )
 
 
 def check_minibatch(config) -> None:

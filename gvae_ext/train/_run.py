@@ -152,6 +152,12 @@ class _Recorder:
             self.best_score, self.best_epoch = score, epoch
             self.best_state = copy.deepcopy(model.state_dict())
 
+    def exhausted(self, epoch: int) -> bool:
+        r"""Whether ``patience`` epochs passed without a better selection score."""
+        patience = self.config.patience
+        tracked = self.config.selection != 'last'
+        return patience is not None and tracked and epoch - self.best_epoch >= patience
+
     def reported_epoch(self) -> int:
         if self.best_state is not None:
             return self.best_epoch
@@ -194,6 +200,11 @@ class _Run:
         if config.edge_mask > 0:
             self.masker = EdgeMasker(
                 self.train_pairs, self.num_nodes, config.mask_kind, config.edge_mask
+            )
+        if config.patience is not None and replica.world_size > 1:
+            raise ValueError(
+                "'patience' stops one process's training; run it without torchrun "
+                f'(got world size {replica.world_size})'
             )
         self.heart_val = None
         if config.selection == 'val_mrr':

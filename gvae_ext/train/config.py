@@ -120,6 +120,13 @@ class FitConfig:
             (default: :obj:`1.0`)
         num_threads (int, optional): CPU threads for the run; :obj:`None`
             takes :func:`default_threads`. (default: :obj:`None`)
+        patience (int, optional): Stop training once the selection's score
+            (validation AUC, or HeaRT MRR with ``'val_mrr'``) has not improved
+            for this many epochs; the kept epoch is the best one seen. Not
+            with ``selection='last'`` (an adaptive preset's candidates that
+            keep the last epoch train all their epochs) nor with several
+            processes. :obj:`None` trains all :obj:`epochs`.
+            (default: :obj:`None`)
         overrides (tuple of str, optional): Computed (see above); pass it
             only to copy a config. (default: :obj:`None`)
     """
@@ -158,6 +165,7 @@ class FitConfig:
     fastgae_nodes: int = 2048
     fastgae_alpha: float = 1.0
     num_threads: Optional[int] = None
+    patience: Optional[int] = None
     overrides: Optional[tuple[str, ...]] = None
 
     def __post_init__(self) -> None:

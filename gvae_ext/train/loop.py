@@ -247,6 +247,8 @@ def _train(
         if bar is not None:
             bar.set_postfix(loss=f'{loss_value:.4f}', val_auc=f'{val[0]:.4f}')
             bar.update(1)
+        if recorder.exhausted(epoch):
+            break
     if bar is not None:
         bar.close()
     if recorder.best_state is not None:
@@ -263,6 +265,7 @@ def _train(
         median_epoch_seconds=statistics.median(epoch_times),
         total_seconds=time.perf_counter() - start,
         epochs=config.epochs,
+        epochs_run=len(epoch_times),
         world_size=replica.world_size,
     )
     history = dict(recorder.history, reported_epoch=[recorder.reported_epoch()])
