@@ -201,21 +201,7 @@ class _Run:
             self.masker = EdgeMasker(
                 self.train_pairs, self.num_nodes, config.mask_kind, config.edge_mask
             )
-        if config.patience is not None and replica.world_size > 1:
-            raise ValueError(
-                "'patience' stops one process's training; run it without torchrun "
-                f'(got world size {replica.world_size})'
-            )
-        self.heart_val = None
-        if config.selection == 'val_mrr':
-            if replica.world_size > 1:
-                raise ValueError(
-                    "'selection' 'val_mrr' runs in one process (got world size "
-                    f'{replica.world_size}); use val_auc with torchrun'
-                )
-            self.heart_val = HeartValidation(
-                self.split, self.num_nodes, self.x, seed + 5
-            )
+        self.heart_val = self._heart_validation(config, replica.world_size, seed)
         self.in_channels = in_channels = _in_channels(self.x, self.num_nodes)
         self.model = build_model(config, in_channels).to(self.device)
         self.target, self.weight = replica.setup(self.model, self.train_pairs, seed)
@@ -261,6 +247,22 @@ class _Run:
         self.replica.sync_gradients(self.params)
         self.optimizer.step()
         return self.replica.mean_loss(loss)
+
+    def _heart_validation(self, config, world_size: int, seed: int):
+        # selection='val_mrr' and patience are single-process features
+        if config.patience is not None and world_size > 1:
+            raise ValueError(
+                "'patience' stops one process's training; run it without torchrun "
+                f'(got world size {world_size})'
+            )
+        if config.selection != 'val_mrr':
+            return None
+        if world_size > 1:
+            raise ValueError(
+                "'selection' 'val_mrr' runs in one process (got world size "
+                f'{world_size}); use val_auc with torchrun'
+            )
+        return HeartValidation(self.split, self.num_nodes, self.x, seed + 5)
 
     def validate(self, model: Optional[torch.nn.Module] = None, embed_only=True):
         r"""Validation ``(auc, ap, mrr)``; ``mrr`` (HeaRT) only for ``val_mrr``."""
