@@ -60,6 +60,20 @@ def union_adjacency(num_nodes: int, *edge_indices: Optional[Tensor]) -> Adjacenc
     return undirected_adjacency(torch.cat(parts, dim=1), num_nodes)
 
 
+def least_room(num_nodes: int, pos: Tensor, *edge_indices: Optional[Tensor]):
+    r"""``(room, node)``: the fewest candidate negatives of an end of ``pos``.
+
+    An end's room is the number of other nodes it is not linked to in the
+    union of :obj:`edge_indices` and :obj:`pos` (HeaRT's candidates for the
+    side it fixes); ``node`` is the end with the least. ``pos`` must not be
+    empty.
+    """
+    ends = pos.reshape(-1)
+    room = (num_nodes - 1) - union_adjacency(num_nodes, *edge_indices, pos).deg[ends]
+    at = int(room.argmin())
+    return int(room[at]), int(ends[at])
+
+
 def node_weight(adj: Adjacency, name: str) -> Optional[Tensor]:
     r"""Per-node weight of a common neighbour for heuristic ``name``.
 

@@ -38,7 +38,7 @@ from gvae_ext.link import (
     personalized_pagerank,
     resource_allocation,
 )
-from gvae_ext.link._adjacency import union_adjacency
+from gvae_ext.link._adjacency import least_room
 
 PROTOCOLS = ('random', 'heart', 'ogb')
 HEART_NEGATIVES = 500
@@ -137,11 +137,8 @@ def _fitting_num_neg(num_neg: int, exclude: Tensor, pos: Tensor, n: int) -> int:
     # twice the smallest room then, and say so.
     if pos.numel() == 0:
         return num_neg
-    ends = pos.reshape(-1)
-    room = ((n - 1) - union_adjacency(n, exclude, pos).deg)[ends]
-    least = int(room.min())
+    least, node = least_room(n, pos, exclude)
     if least < 1:
-        node = int(ends[int(room.argmin())])
         raise ValueError(
             f'HeaRT needs a non-neighbour for every end of a test edge, but node '
             f'{node} is linked to every other node (training, validation and test '

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from gvae_ext.link import hard_negatives, mrr
-from gvae_ext.link._adjacency import union_adjacency
+from gvae_ext.link._adjacency import least_room
 
 # Negatives per validation positive: a fifth of HeaRT's 500 test negatives,
 # so that ranking them every epoch costs a few milliseconds on Cora.
@@ -27,8 +27,7 @@ def _fitting(num_neg: int, train: Tensor, pos: Tensor, num_nodes: int) -> int:
     # fixed end nor linked to it (training edges and validation positives).
     if pos.size(1) == 0:
         raise ValueError("selection 'val_mrr' needs validation edges (got none)")
-    room = (num_nodes - 1) - union_adjacency(num_nodes, train, pos).deg
-    least = int(room[pos.reshape(-1)].min())
+    least, _ = least_room(num_nodes, pos, train)
     if least < 1:
         raise ValueError(
             "selection 'val_mrr' needs a non-neighbour for both ends of every "
