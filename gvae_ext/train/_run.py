@@ -201,7 +201,11 @@ class _Run:
             self.masker = EdgeMasker(
                 self.train_pairs, self.num_nodes, config.mask_kind, config.edge_mask
             )
-        self.heart_val = self._heart_validation(config, replica.world_size, seed)
+        self.heart_val = None  # selection by validation HeaRT MRR (one process)
+        if config.selection == 'val_mrr':
+            self.heart_val = HeartValidation(
+                self.split, self.num_nodes, self.x, seed + 5
+            )
         self.in_channels = in_channels = _in_channels(self.x, self.num_nodes)
         self.model = build_model(config, in_channels).to(self.device)
         self.target, self.weight = replica.setup(self.model, self.train_pairs, seed)
@@ -248,21 +252,16 @@ class _Run:
         self.optimizer.step()
         return self.replica.mean_loss(loss)
 
-    def _heart_validation(self, config, world_size: int, seed: int):
-        # selection='val_mrr' and patience are single-process features
-        if config.patience is not None and world_size > 1:
-            raise ValueError(
-                "'patience' stops one process's training; run it without torchrun "
-                f'(got world size {world_size})'
-            )
-        if config.selection != 'val_mrr':
-            return None
-        if world_size > 1:
-            raise ValueError(
-                "'selection' 'val_mrr' runs in one process (got world size "
-                f'{world_size}); use val_auc with torchrun'
-            )
-        return HeartValidation(self.split, self.num_nodes, self.x, seed + 5)
+    def final_metrics(self, model: Optional[torch.nn.Module] = None):
+        r"""``(metrics, z)``: validation and test scores of the trained model."""
+        val_auc, val_ap, val_mrr = self.validate(model, embed_only=False)
+        test_auc, test_ap, z = self.evaluate('test', model)
+        metrics = dict(
+            test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap
+        )
+        if val_mrr is not None:
+            metrics['val_mrr'] = val_mrr
+        return metrics, z
 
     def validate(self, model: Optional[torch.nn.Module] = None, embed_only=True):
         r"""Validation ``(auc, ap, mrr)``; ``mrr`` (HeaRT) only for ``val_mrr``."""

@@ -164,13 +164,30 @@ def _below_chance(chosen, results, split) -> bool:
     return below_chance(val_auc, num_pos, split.val_neg_edge_label_index.size(1))
 
 
-def _train_candidate(data, config, split, replica, progress, guard=None):
-    r"""Train ``config`` (its ``ensemble`` members) on ``split``; ``(result, split)``."""
-    if config.ensemble > 1 and replica.world_size > 1:
+def _check_one_process(config, world_size: int) -> None:
+    # Ensembles, selection by HeaRT MRR and early stopping run in one process.
+    if world_size == 1:
+        return
+    if config.ensemble > 1:
         raise ValueError(
             "'ensemble' > 1 trains in one process; run it without torchrun "
-            f'(got ensemble={config.ensemble}, world size {replica.world_size})'
+            f'(got ensemble={config.ensemble}, world size {world_size})'
         )
+    if config.selection == 'val_mrr':
+        raise ValueError(
+            "'selection' 'val_mrr' runs in one process (got world size "
+            f'{world_size}); use val_auc with torchrun'
+        )
+    if config.patience is not None:
+        raise ValueError(
+            "'patience' stops one process's training; run it without torchrun "
+            f'(got world size {world_size})'
+        )
+
+
+def _train_candidate(data, config, split, replica, progress, guard=None):
+    r"""Train ``config`` (its ``ensemble`` members) on ``split``; ``(result, split)``."""
+    _check_one_process(config, replica.world_size)
     first, results = None, []
     for k in range(config.ensemble):
         member = config
@@ -192,11 +209,7 @@ def _ensemble_result(config, run, results) -> FitResult:
     # model is that member's trained (V)GAE.
     start = time.perf_counter()
     model = assemble(config, [r.model for r in results], run.in_channels)
-    val_auc, val_ap, val_mrr = run.validate(model, embed_only=False)
-    test_auc, test_ap, z = run.evaluate('test', model)
-    metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
-    if val_mrr is not None:
-        metrics['val_mrr'] = val_mrr
+    metrics, z = run.final_metrics(model)
     timings = dict(results[0].timings)
     timings['total_seconds'] = sum(r.timings['total_seconds'] for r in results) + (
         time.perf_counter() - start
@@ -254,13 +267,9 @@ def _train(
     if recorder.best_state is not None:
         run.model.load_state_dict(recorder.best_state)
     replica.share_state(run.model)
-    val_auc, val_ap, val_mrr = run.validate(embed_only=False)
-    test_auc, test_ap, z = run.evaluate('test')
+    metrics, z = run.final_metrics()  # every rank checks the model is finite
     if not lead:
         return None
-    metrics = dict(test_auc=test_auc, test_ap=test_ap, val_auc=val_auc, val_ap=val_ap)
-    if val_mrr is not None:
-        metrics['val_mrr'] = val_mrr
     timings = dict(
         median_epoch_seconds=statistics.median(epoch_times),
         total_seconds=time.perf_counter() - start,

@@ -11,7 +11,7 @@ from torch_geometric.data import Data
 
 from gvae_ext.cli import main
 from gvae_ext.train import FitConfig, fit
-from gvae_ext.train._run import _Run
+from gvae_ext.train.loop import _train_candidate
 
 
 def _graph(seed: int = 0) -> Data:
@@ -79,7 +79,7 @@ def test_patience_needs_a_selection():
 def test_patience_is_refused_with_several_processes():
     replica = SimpleNamespace(world_size=2, device=lambda config: torch.device('cpu'))
     with pytest.raises(ValueError, match="'patience' stops one process"):
-        _Run(_graph(2), _config(patience=5), None, replica)
+        _train_candidate(_graph(2), _config(patience=5), None, replica, False)
 
 
 def test_cli_fit_patience(tmp_path, capsys):

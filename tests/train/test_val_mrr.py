@@ -13,8 +13,7 @@ from gvae_ext.cli import main
 from gvae_ext.link import heart_ranks, split_edges
 from gvae_ext.train import FitConfig, fit
 from gvae_ext.train._heart_val import VAL_NEGATIVES, HeartValidation
-from gvae_ext.train._run import _Run
-from gvae_ext.train.loop import _best
+from gvae_ext.train.loop import _best, _train_candidate
 
 
 def _sbm(n_per: int = 40, blocks: int = 4, seed: int = 0) -> Data:
@@ -123,7 +122,7 @@ def test_mini_batches_and_several_processes_are_refused():
         fit(data, _config(selection='val_mrr', batch_size=32))
     replica = SimpleNamespace(world_size=2, device=lambda config: torch.device('cpu'))
     with pytest.raises(ValueError, match="'selection' 'val_mrr' runs in one process"):
-        _Run(data, _config(selection='val_mrr'), None, replica)
+        _train_candidate(data, _config(selection='val_mrr'), None, replica, False)
 
 
 def test_a_node_linked_to_every_other_node_is_refused():
