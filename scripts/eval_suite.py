@@ -372,10 +372,10 @@ def _paired(a: List[float], b: List[float]) -> str:
     return f'{100 * statistics.fmean(diff):+.1f} ± {100 * se:.1f} ({ahead}/{len(diff)})'
 
 
-def _against_peers(auc, ap, runs) -> List[str]:
-    # Paired AUC / AP differences of one column against the paper and PyG runs.
+def _against_peers(auc, ap, runs, peers=('paper', 'pyg')) -> List[str]:
+    # Paired AUC / AP differences of one column against each peer's runs.
     cells = []
-    for peer in ('paper', 'pyg'):
+    for peer in peers:
         if auc and runs.get(peer):
             other = runs[peer]
             cells.append(
@@ -423,13 +423,10 @@ def extra_table(results: Dict[str, Dict[str, List[Dict[str, float]]]]) -> str:
         for m in EXTRA_METHODS:
             if not runs.get(m) or not runs.get('default'):
                 continue
-            get = {k: [r[k] for r in runs[m]] for k in ('test_auc', 'test_ap')}
-            ref = {k: [r[k] for r in runs['default']] for k in ('test_auc', 'test_ap')}
+            auc, ap = ([r[k] for r in runs[m]] for k in ('test_auc', 'test_ap'))
+            (paired,) = _against_peers(auc, ap, runs, peers=('default',))
             lines.append(
-                f'| {graph} | {m} | {_mean_std(get["test_auc"])} / '
-                f'{_mean_std(get["test_ap"])} | '
-                f'{_paired(get["test_auc"], ref["test_auc"])} / '
-                f'{_paired(get["test_ap"], ref["test_ap"])} |'
+                f'| {graph} | {m} | {_mean_std(auc)} / {_mean_std(ap)} | {paired} |'
             )
     return '\n'.join(lines) + '\n'
 
@@ -481,6 +478,12 @@ def main(argv=None) -> None:
             if not path.name.endswith('.nodes.txt'):
                 graphs[path.stem] = lambda p=path: gvae_ext.read_edgelist(p)
     methods = [m for m in args.methods.split(',') if m]
+    unknown = [m for m in methods if m not in METHODS + EXTRA_METHODS]
+    if unknown:
+        parser.error(
+            f'--methods: unknown {", ".join(unknown)} '
+            f'(choose from {", ".join(METHODS + EXTRA_METHODS)})'
+        )
     results: Dict[str, Dict[str, List[Dict[str, float]]]] = {}
     for name, load in graphs.items():
         data = load()
