@@ -11,6 +11,7 @@ from gvae_ext._cli_audit import add_audit_parser
 from gvae_ext._cli_common import Parser, add_progress_options, positive_int
 from gvae_ext.link.blend import BLEND_HEURISTICS
 from gvae_ext.nn import OBJECTIVES
+from gvae_ext.nn.objectives import DENSE_WEIGHTINGS
 from gvae_ext.train.config import (
     ACTIVATIONS,
     DECODERS,
@@ -102,6 +103,13 @@ def _add_model_knobs(p: argparse.ArgumentParser, pre: str) -> None:
         default=None,
         choices=RECONS,
         help=f"reconstruct 'all' training pairs or only the 'masked' ones {pre}",
+    )
+    p.add_argument(
+        '--dense-weighting',
+        default=None,
+        choices=DENSE_WEIGHTINGS,
+        help="how the dense objective weighs its pairs: Kipf's 'balanced' or "
+        f"'uniform' (every pair alike, as the HeaRT benchmark's GAE) {pre}",
     )
     for flag, kind, text in (
         ('--weight-decay', float, 'Adam weight decay'),

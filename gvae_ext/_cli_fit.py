@@ -32,7 +32,7 @@ GRAPH_ONLY = [
         'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
         'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
         'hard_negatives', 'hard_weight', 'ensemble', 'num_layers', 'blend',
-        'patience',
+        'patience', 'dense_weighting',
     )
 ]  # fmt: skip
 
@@ -90,6 +90,7 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         hard_weight=args.hard_weight,
         ensemble=args.ensemble,
         num_layers=args.num_layers,
+        dense_weighting=args.dense_weighting,
         fastgae_nodes=args.fastgae_nodes,
         fastgae_alpha=args.fastgae_alpha,
         device=args.device,

@@ -17,6 +17,7 @@ from gvae_ext.link.train_negatives import sample_free_pairs
 from gvae_ext.nn.decoders import InnerProductDecoder, check_embedding
 from gvae_ext.nn.objectives import (
     check_alpha,
+    check_weighting,
     dense_objective,
     fastgae_recon_loss,
     sampled_objective,
@@ -83,6 +84,11 @@ class GAE(torch.nn.Module):
             :obj:`'fastgae'`. (default: :obj:`2048`)
         fastgae_alpha (float, optional): Its degree exponent :math:`\alpha`.
             (default: :obj:`1.0`)
+        dense_weighting (str, optional): How :meth:`dense_recon_loss` weighs
+            the pairs: Kipf's :obj:`'balanced'` or :obj:`'uniform'` (every
+            pair alike, as the HeaRT benchmark's GAE;
+            :func:`~gvae_ext.nn.objectives.dense_targets`).
+            (default: :obj:`'balanced'`)
     """
 
     def __init__(
@@ -96,6 +102,7 @@ class GAE(torch.nn.Module):
         generator: Optional[torch.Generator] = None,
         fastgae_nodes: int = 2048,
         fastgae_alpha: float = 1.0,
+        dense_weighting: str = 'balanced',
     ):
         super().__init__()
         self.encoder = _check_callable(encoder, 'encoder')
@@ -107,6 +114,7 @@ class GAE(torch.nn.Module):
         self.neg_sampling = _choice(neg_sampling, 'neg_sampling', NEG_SAMPLING)
         self.fastgae_nodes = check_positive_int(fastgae_nodes, 'fastgae_nodes')
         self.fastgae_alpha = check_alpha(fastgae_alpha, 'fastgae_alpha')
+        self.dense_weighting = check_weighting(dense_weighting, 'dense_weighting')
         self.generator = check_generator(generator)
         GAE.reset_parameters(self)
 
@@ -193,7 +201,7 @@ class GAE(torch.nn.Module):
 
         Weighted cross-entropy over all :math:`N^2` pairs against :math:`A + I`,
         with :math:`A` the training edges :obj:`pos_edge_index` (both
-        directions).
+        directions), the pairs weighted as :obj:`dense_weighting` says.
 
         Raises:
             ValueError: If :obj:`z` has more than :obj:`max_dense_nodes` rows.
@@ -204,6 +212,7 @@ class GAE(torch.nn.Module):
             pos_edge_index,
             max_dense_nodes=self.max_dense_nodes,
             chunk_size=chunk_size,
+            weighting=check_weighting(self.dense_weighting, 'dense_weighting'),
         )
 
     def fastgae_recon_loss(

@@ -61,6 +61,7 @@ def _autoencoder(config: FitConfig, encoder, decoder) -> torch.nn.Module:
         max_dense_nodes=config.max_dense_nodes,
         fastgae_nodes=config.fastgae_nodes,
         fastgae_alpha=config.fastgae_alpha,
+        dense_weighting=config.dense_weighting,
     )
 
 

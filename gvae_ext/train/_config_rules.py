@@ -8,7 +8,7 @@ import math
 
 from gvae_ext._checks import check_fraction_or_count, check_seed
 from gvae_ext.nn import OBJECTIVES
-from gvae_ext.nn.objectives import check_alpha
+from gvae_ext.nn.objectives import DENSE_WEIGHTINGS, check_alpha
 from gvae_ext.sampling import BACKENDS, check_num_neighbors
 from gvae_ext.train.presets import ADAPTIVE_PRESETS, PRESETS
 
@@ -40,6 +40,7 @@ def check_choices(config) -> None:
         ('decoder', DECODERS),
         ('mask_kind', MASK_KINDS),
         ('recon', RECONS),
+        ('dense_weighting', DENSE_WEIGHTINGS),
     ):
         value = getattr(config, name)
         if not isinstance(value, str) or value not in legal:
@@ -49,6 +50,11 @@ def check_choices(config) -> None:
     if config.decoder == 'mlp' and config.objective != 'sampled':
         raise ValueError(
             f"'decoder' 'mlp' needs the 'sampled' objective (got {config.objective!r})"
+        )
+    if config.dense_weighting != 'balanced' and config.objective != 'dense':
+        raise ValueError(
+            f"'dense_weighting' {config.dense_weighting!r} needs the 'dense' "
+            f'objective (got {config.objective!r})'
         )
     if config.selection == 'val_mrr' and config.batch_size:
         raise ValueError(

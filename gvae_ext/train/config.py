@@ -101,6 +101,10 @@ class FitConfig:
             (Kipf & Welling's) or :obj:`1`, where the heads propagate the
             features once (:class:`~gvae_ext.GCNEncoder`'s ``num_layers``);
             :obj:`None` takes the preset's.
+        dense_weighting (str, optional): How the ``'dense'`` objective weighs
+            its pairs: Kipf's :obj:`'balanced'` or :obj:`'uniform'` (every
+            pair alike, as the HeaRT benchmark's GAE; ``'dense'`` objective
+            only); :obj:`None` takes the preset's.
         num_val (float or int, optional): Validation edges, a ratio or a
             count. (default: :obj:`0.05`)
         num_test (float or int, optional): Test edges, a ratio or a count.
@@ -155,6 +159,7 @@ class FitConfig:
     recon: Optional[str] = None
     ensemble: Optional[int] = None
     num_layers: Optional[int] = None
+    dense_weighting: Optional[str] = None
     num_val: float = 0.05
     num_test: float = 0.1
     batch_size: int = 0

@@ -4,14 +4,16 @@ r"""Reconstruction objectives of the graph autoencoders, computed from logits.
   negatives, :math:`O(E)` (PyG's :meth:`~torch_geometric.nn.GAE.recon_loss`),
   fused into one autograd node;
 * :mod:`~gvae_ext.nn.objectives.dense` -- Kipf and Welling's full-adjacency
-  weighted cross-entropy, in row chunks;
+  weighted cross-entropy (or every pair weighted alike), in row chunks;
 * :mod:`~gvae_ext.nn.objectives.fastgae` -- the dense loss on the subgraph
   induced by a degree-biased node sample (FastGAE).
 """
 
 from gvae_ext.nn.objectives.dense import (
     DENSE_CHUNK_ELEMENTS,
+    DENSE_WEIGHTINGS,
     DenseTargets,
+    check_weighting,
     dense_objective,
     dense_recon_loss,
     dense_recon_loss_from_logits,
@@ -34,7 +36,9 @@ from gvae_ext.nn.objectives.sampled import (
 
 __all__ = [
     'DENSE_CHUNK_ELEMENTS',
+    'DENSE_WEIGHTINGS',
     'DenseTargets',
+    'check_weighting',
     'dense_targets',
     'targets_from_pairs',
     'dense_recon_loss',

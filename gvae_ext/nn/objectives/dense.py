@@ -5,7 +5,9 @@ r"""Reconstruction objectives of graph auto-encoders, computed from logits.
 * :func:`dense_recon_loss` -- Kipf and Welling's full-adjacency weighted
   cross-entropy (`tkipf/gae <https://github.com/tkipf/gae>`_, ``train.py``
   and ``optimizer.py``), evaluated in row chunks in
-  :math:`O(N d + \text{chunk} \cdot N)` memory.
+  :math:`O(N d + \text{chunk} \cdot N)` memory; with
+  ``weighting='uniform'`` every pair weighs the same (the plain mean
+  cross-entropy the HeaRT benchmark's GAE trains with).
 """
 
 from typing import NamedTuple, Optional
@@ -24,6 +26,9 @@ from gvae_ext.nn.decoders import (
 # Logit-matrix elements held at once by the chunked dense objective.
 DENSE_CHUNK_ELEMENTS = 2**20
 _CACHE = TensorCache(maxsize=8)
+# How the dense objective weighs its pairs: Kipf's 'balanced' (the positives
+# up-weighted to the mass of the non-edges) or 'uniform' (every pair alike).
+DENSE_WEIGHTINGS = ('balanced', 'uniform')
 
 
 class DenseTargets(NamedTuple):
@@ -32,8 +37,9 @@ class DenseTargets(NamedTuple):
     Attributes:
         index (LongTensor): The positive pairs of :math:`A + I`,
             :obj:`[2, num_edges + num_nodes]` (each pair once).
-        pos_weight (float): :math:`(N^2 - \Sigma A) / \Sigma A`.
-        norm (float): :math:`N^2 / (2 (N^2 - \Sigma A))`.
+        pos_weight (float): :math:`(N^2 - \Sigma A) / \Sigma A` (Kipf's
+            ``'balanced'`` weighting), or :math:`1` (``'uniform'``).
+        norm (float): :math:`N^2 / (2 (N^2 - \Sigma A))`, or :math:`1`.
         num_nodes (int): :math:`N`.
     """
 
@@ -43,14 +49,28 @@ class DenseTargets(NamedTuple):
     num_nodes: int
 
 
-def dense_targets(edge_index: Tensor, num_nodes: int) -> DenseTargets:
-    r"""Build the targets :math:`A + I` and the weights of Kipf's objective.
+def check_weighting(weighting, name: str = 'weighting') -> str:
+    r"""Return :obj:`weighting` if it is one of :data:`DENSE_WEIGHTINGS`."""
+    if not isinstance(weighting, str) or weighting not in DENSE_WEIGHTINGS:
+        raise ValueError(
+            f"'{name}' must be one of {DENSE_WEIGHTINGS} (got {weighting!r})"
+        )
+    return weighting
+
+
+def dense_targets(
+    edge_index: Tensor, num_nodes: int, weighting: str = 'balanced'
+) -> DenseTargets:
+    r"""Build the targets :math:`A + I` and the weights of the dense objective.
 
     :math:`\Sigma A` is the number of distinct off-diagonal entries of
     :obj:`edge_index` (both directions of an undirected edge count, as in
     the symmetric :obj:`adj_train` of the original; duplicates and
-    self-loops are ignored). Cached per :obj:`edge_index` tensor.
+    self-loops are ignored). :obj:`weighting` is Kipf's ``'balanced'``
+    (the default) or ``'uniform'`` (see :class:`DenseTargets`). Cached per
+    :obj:`edge_index` tensor.
     """
+    check_weighting(weighting)
 
     def build() -> DenseTargets:
         check_edge_index(edge_index, num_nodes, name='pos_edge_index')
@@ -63,21 +83,28 @@ def dense_targets(edge_index: Tensor, num_nodes: int) -> DenseTargets:
                 "'pos_edge_index' must contain at least one edge that is not a "
                 'self-loop for the dense objective (got 0)'
             )
-        return targets_from_pairs(ids // num_nodes, ids % num_nodes, num_nodes)
+        return targets_from_pairs(
+            ids // num_nodes, ids % num_nodes, num_nodes, weighting
+        )
 
-    return _CACHE.get(edge_index, ('dense', num_nodes), build)
+    return _CACHE.get(edge_index, ('dense', num_nodes, weighting), build)
 
 
-def targets_from_pairs(row: Tensor, col: Tensor, num_nodes: int) -> DenseTargets:
+def targets_from_pairs(
+    row: Tensor, col: Tensor, num_nodes: int, weighting: str = 'balanced'
+) -> DenseTargets:
     r"""The :class:`DenseTargets` of :math:`A + I` for the *distinct*.
 
     Off-diagonal pairs :obj:`(row, col)` of :math:`A` (unchecked). Without any pair
-    the weights are those of :math:`\Sigma A = 1`.
+    the ``'balanced'`` weights are those of :math:`\Sigma A = 1`.
     """
     num_pos, total = row.numel(), num_nodes * num_nodes
     nodes = torch.arange(num_nodes, device=row.device)
+    index = torch.stack([torch.cat([row, nodes]), torch.cat([col, nodes])])
+    if check_weighting(weighting) == 'uniform':
+        return DenseTargets(index, pos_weight=1.0, norm=1.0, num_nodes=num_nodes)
     return DenseTargets(
-        index=torch.stack([torch.cat([row, nodes]), torch.cat([col, nodes])]),
+        index=index,
         pos_weight=(total - num_pos) / max(num_pos, 1),
         norm=total / (2.0 * (total - num_pos)),
         num_nodes=num_nodes,
@@ -131,7 +158,9 @@ def dense_recon_loss(
         + (1 - T_{ij}) \log(1 + e^{X_{ij}})\Big],
         \quad w = \mathrm{pos\_weight}
 
-    i.e. :obj:`norm * binary_cross_entropy_with_logits(X, T, pos_weight=w)`.
+    i.e. :obj:`norm * binary_cross_entropy_with_logits(X, T, pos_weight=w)`
+    (with the ``'uniform'`` targets :math:`w = \mathrm{norm} = 1`: the plain
+    mean cross-entropy).
     It is split into :math:`\sum_{ij} \mathrm{softplus}(X_{ij})` over all
     pairs -- evaluated on the upper block triangle of the symmetric
     :math:`X`, :obj:`chunk_size` rows at a time, with a custom backward --
@@ -174,12 +203,14 @@ def dense_objective(
     *,
     max_dense_nodes: int,
     chunk_size: Optional[int] = None,
+    weighting: str = 'balanced',
 ) -> Tensor:
     r"""The dense objective for any decoder.
 
     Chunked (:func:`dense_recon_loss`) for an :class:`InnerProductDecoder`, through
     :obj:`decoder.forward_all` otherwise. Refuses graphs with more than
-    :obj:`max_dense_nodes` nodes.
+    :obj:`max_dense_nodes` nodes. :obj:`weighting` is one of
+    :data:`DENSE_WEIGHTINGS` (:func:`dense_targets`).
     """
     check_embedding(z)
     num_nodes = z.size(0)
@@ -189,7 +220,7 @@ def dense_objective(
             f"allows for the O(N^2) dense objective; raise 'max_dense_nodes' "
             f"or use objective='sampled' (got {num_nodes})"
         )
-    targets = dense_targets(pos_edge_index, num_nodes)
+    targets = dense_targets(pos_edge_index, num_nodes, weighting)
     if isinstance(decoder, InnerProductDecoder):
         return dense_recon_loss(z, targets, chunk_size=chunk_size)
     if not hasattr(decoder, 'forward_all'):
