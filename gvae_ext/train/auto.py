@@ -68,6 +68,8 @@ rules, each only to fields the user left at the preset's value (a field in
   pairs: the better by validation AUC of the two-layer encoder and
   :data:`LEARNED_DECODER` (MaskGAE's one layer: +1.9 AUC on Cora, −15 on a
   power-law graph with noise features; docs/results.md).
+* **HeaRT's selection** (``selection='val_mrr'`` alone set, features): the better
+  by validation MRR of ``'masked'`` and ``'heart'`` (:mod:`~gvae_ext.train._heart_rule`).
 
 * **below chance** (any graph of the rules above but the large ones): when
   the chosen candidate's validation AUC is significantly below 0.5
@@ -91,6 +93,7 @@ from torch_geometric.data import Data
 
 from gvae_ext._checks import check_fraction_or_count
 from gvae_ext.train._features import has_constant_features, is_featureless
+from gvae_ext.train._heart_rule import HEART_RULE, heart_candidate
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.presets import ADAPTIVE_PRESETS, PRESETS
 
@@ -182,6 +185,9 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
         rules.append(f'learned decoder, features: two layers or one ({one_layer})')
         names = ['masked_mlp', 'one_layer_mlp']
         return Plan([adapted, _set(adapted, **learned)], names, rules)
+    heart = heart_candidate(config, data, large, world_size, MIN_VAL_PAIRS)
+    if heart is not None:
+        return Plan([adapted, heart], ['masked', 'heart'], rules + [HEART_RULE])
     one = config.batch_size == 0 and world_size == 1 and not config.overrides
     if large or not one:
         return Plan([adapted], ['masked'], rules)

@@ -133,7 +133,7 @@ def run_training(
         result.auto = dict(
             rules=chosen.rules,
             candidates=[
-                dict(name=n, val_auc=r.metrics['val_auc'], val_ap=r.metrics['val_ap'])
+                dict(name=n, **{k: r.metrics[k] for k in _SCORES if k in r.metrics})
                 for n, r in zip(chosen.names, results)
             ],
             chosen=chosen.names[best],
@@ -141,6 +141,8 @@ def run_training(
     return result
 
 
+# The validation scores FitResult.auto records per candidate.
+_SCORES = ('val_auc', 'val_ap', 'val_mrr')
 _BELOW_CHANCE_RULE = (
     'validation AUC below chance (the inner product ranks non-edges first, as '
     'on bipartite or heterophilous graphs): also masked_mlp, the learned pair '

@@ -1,0 +1,82 @@
+"""'auto' under HeaRT's selection: the HeaRT benchmark's GAE as a second candidate."""
+
+# ruff: noqa: D103 -- test functions are named for what they check.
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+import gvae_ext.train._heart_rule as heart_rule
+from gvae_ext import featureless, load_cora
+from gvae_ext.train import PRESETS, FitConfig, fit
+from gvae_ext.train.auto import MIN_VAL_PAIRS, plan
+
+
+def _blocks(n_per: int = 50, blocks: int = 4, p_in: float = 0.25) -> Data:
+    # Dense blocks with noisy block features: enough validation pairs.
+    g = torch.Generator().manual_seed(0)
+    n = n_per * blocks
+    block = torch.arange(n) // n_per
+    p = torch.where(block[:, None] == block[None, :], p_in, 0.01)
+    upper = torch.triu(torch.rand(n, n, generator=g) < p, diagonal=1)
+    row, col = upper.nonzero().t()
+    x = torch.nn.functional.one_hot(block, blocks).float()
+    x = x + 0.5 * torch.randn(n, blocks, generator=g)
+    ei = torch.cat([torch.stack([row, col]), torch.stack([col, row])], 1)
+    return Data(x=x, edge_index=ei, num_nodes=n)
+
+
+@pytest.mark.parametrize('model', ['vgae', 'gae'])
+def test_val_mrr_alone_adds_the_heart_candidate(model):
+    chosen = plan(
+        FitConfig.from_preset(model=model, selection='val_mrr', seed=3), load_cora()
+    )
+    assert chosen.names == ['masked', 'heart']
+    masked, heart = chosen.configs
+    assert masked.preset == 'auto' and masked.selection == 'val_mrr'
+    assert heart.preset == 'heart' and (heart.model, heart.seed) == (model, 3)
+    assert (heart.dense_weighting, heart.selection) == ('uniform', 'val_mrr')
+    assert chosen.rules[-1] == heart_rule.HEART_RULE
+    # patience (not a preset field) reaches the candidate too
+    patient = FitConfig.from_preset(selection='val_mrr', patience=20)
+    assert plan(patient, load_cora()).configs[1].patience == 20
+
+
+def test_the_rule_needs_val_mrr_alone_one_model_and_features(monkeypatch):
+    cora = load_cora()
+    for config, data in [
+        (FitConfig.from_preset(), cora),  # selection by validation AUC
+        (FitConfig.from_preset(selection='val_mrr', epochs=100), cora),  # a field set
+        (FitConfig.from_preset('ensemble', selection='val_mrr'), cora),  # three members
+        (FitConfig.from_preset(selection='val_mrr', model='vgae_mlp'), cora),
+        (FitConfig.from_preset(selection='val_mrr'), featureless(cora)),
+    ]:
+        assert 'heart' not in plan(config, data).names
+    # too many nodes for the O(N^2) objective
+    monkeypatch.setattr(heart_rule, 'HEART_NODES', 2000)
+    assert 'heart' not in plan(FitConfig.from_preset(selection='val_mrr'), cora).names
+
+
+def test_the_rule_needs_enough_validation_pairs():
+    sparse = _blocks(p_in=0.05)
+    pairs = sparse.edge_index.size(1) // 2
+    assert round(0.05 * pairs) < MIN_VAL_PAIRS
+    assert 'heart' not in plan(FitConfig.from_preset(selection='val_mrr'), sparse).names
+    assert 'heart' in plan(FitConfig.from_preset(selection='val_mrr'), _blocks()).names
+
+
+def test_fit_keeps_the_better_validation_mrr_and_records_both(monkeypatch):
+    # short schedules, still the presets' own values (not overrides)
+    monkeypatch.setitem(PRESETS['auto'], 'epochs', 8)
+    monkeypatch.setitem(PRESETS['heart'], 'epochs', 8)
+    data = _blocks()
+    result = fit(
+        data, FitConfig.from_preset(model='gae', selection='val_mrr', num_threads=1)
+    )
+    candidates = result.auto['candidates']
+    assert [c['name'] for c in candidates] == ['masked', 'heart']
+    best = max(candidates, key=lambda c: c['val_mrr'])
+    assert result.auto['chosen'] == best['name']
+    assert result.metrics['val_mrr'] == best['val_mrr']
+    assert result.config.preset == ('heart' if best['name'] == 'heart' else 'auto')
+    assert all({'val_auc', 'val_ap', 'val_mrr'} <= set(c) for c in candidates)
