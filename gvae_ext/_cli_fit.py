@@ -212,6 +212,13 @@ def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
         f'(val AUC {m["val_auc"]:.4f}  AP {m["val_ap"]:.4f}{mrr}; '
         f'{t["total_seconds"]:.1f} s, {1000 * t["median_epoch_seconds"]:.1f} ms/epoch)'
     )
+    if result.auto and len(result.auto['candidates']) > 1:  # say what auto chose
+        key = 'val_mrr' if 'val_mrr' in m else 'val_auc'
+        scores = ', '.join(
+            f'{c["name"]} {c[key]:.4f}' for c in result.auto['candidates']
+        )
+        label = 'HeaRT MRR' if key == 'val_mrr' else 'AUC'
+        print(f'auto chose {result.auto["chosen"]} by validation {label} ({scores})')
     if args.blend:
         b = summary['blend'] = _blend(result, data, args.blend)
         print(

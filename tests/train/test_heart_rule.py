@@ -80,3 +80,37 @@ def test_fit_keeps_the_better_validation_mrr_and_records_both(monkeypatch):
     assert result.metrics['val_mrr'] == best['val_mrr']
     assert result.config.preset == ('heart' if best['name'] == 'heart' else 'auto')
     assert all({'val_auc', 'val_ap', 'val_mrr'} <= set(c) for c in candidates)
+
+
+def test_cli_says_what_auto_chose_and_by_which_score(tmp_path, monkeypatch, capsys):
+    import json
+
+    import numpy as np
+
+    from gvae_ext.cli import main
+
+    monkeypatch.setitem(PRESETS['auto'], 'epochs', 8)
+    monkeypatch.setitem(PRESETS['heart'], 'epochs', 8)
+    data = _blocks()
+    graph, feats, out = tmp_path / 'g.txt', tmp_path / 'x.npy', tmp_path / 'run.json'
+    row, col = data.edge_index[:, data.edge_index[0] < data.edge_index[1]]
+    graph.write_text(''.join(f'{u} {v}\n' for u, v in zip(row.tolist(), col.tolist())))
+    np.save(feats, data.x.numpy())
+    argv = ['fit', '--dataset', f'edgelist:{graph}', '--features', str(feats)]
+    argv += [
+        '--model',
+        'gae',
+        '--selection',
+        'val_mrr',
+        '--threads',
+        '1',
+        '--json',
+        str(out),
+    ]
+    assert main(argv) == 0
+    auto = json.loads(out.read_text())['auto']
+    said = [
+        line for line in capsys.readouterr().out.splitlines() if 'auto chose' in line
+    ]
+    scores = ', '.join(f'{c["name"]} {c["val_mrr"]:.4f}' for c in auto['candidates'])
+    assert said == [f'auto chose {auto["chosen"]} by validation HeaRT MRR ({scores})']
