@@ -14,7 +14,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from gvae_ext.link import hard_negatives, mrr
+from gvae_ext.link import hard_negatives, heart_ranks, mrr
 from gvae_ext.link._adjacency import least_room
 
 # Negatives per validation positive: a fifth of HeaRT's 500 test negatives,
@@ -71,3 +71,10 @@ class HeartValidation:
             pos = model.decoder(z, self.pos, sigmoid=False)
             neg = model.decoder(z, self.neg, sigmoid=False)
         return float(mrr(pos, neg.view(pos.numel(), -1)))
+
+    def reciprocal_ranks(self, model: torch.nn.Module, z: Tensor) -> Tensor:
+        r"""Each validation positive's reciprocal rank among its negatives (their mean is the MRR)."""
+        with torch.no_grad():
+            pos = model.decoder(z, self.pos, sigmoid=False)
+            neg = model.decoder(z, self.neg, sigmoid=False)
+        return heart_ranks(pos, neg.view(pos.numel(), -1)).reciprocal()

@@ -23,6 +23,7 @@ from gvae_ext._checks import all_finite
 from gvae_ext.datasets import check_data
 from gvae_ext.link import EdgeSplit
 from gvae_ext.train._build import assemble
+from gvae_ext.train._heart_rule import heart_choice
 from gvae_ext.train._result import FitResult
 from gvae_ext.train._run import _check_config, _Recorder, _Run, num_threads
 from gvae_ext.train._threads import ThreadGuard
@@ -124,7 +125,9 @@ def run_training(
             results.append(result)
     if results[0] is None:  # a torchrun rank other than 0
         return None
-    best = _best(results)
+    best, extra = _best(results), {}
+    if chosen.names == ['masked', 'heart']:  # heart only by a clear margin
+        best, extra['margin'] = heart_choice(results, split, data)
     result = results[best]
     result.timings['num_threads'] = threads or torch.get_num_threads()
     result.timings['thread_steps'] = guard.steps
@@ -137,6 +140,7 @@ def run_training(
                 for n, r in zip(chosen.names, results)
             ],
             chosen=chosen.names[best],
+            **extra,
         )
     return result
 

@@ -7,7 +7,7 @@ import torch
 from torch_geometric.data import Data
 
 import gvae_ext.train._heart_rule as heart_rule
-from gvae_ext import featureless, load_cora
+from gvae_ext import featureless, load_cora, split_edges
 from gvae_ext.train import PRESETS, FitConfig, fit
 from gvae_ext.train.auto import MIN_VAL_PAIRS, plan
 
@@ -75,11 +75,51 @@ def test_fit_keeps_the_better_validation_mrr_and_records_both(monkeypatch):
     )
     candidates = result.auto['candidates']
     assert [c['name'] for c in candidates] == ['masked', 'heart']
-    best = max(candidates, key=lambda c: c['val_mrr'])
-    assert result.auto['chosen'] == best['name']
-    assert result.metrics['val_mrr'] == best['val_mrr']
-    assert result.config.preset == ('heart' if best['name'] == 'heart' else 'auto')
     assert all({'val_auc', 'val_ap', 'val_mrr'} <= set(c) for c in candidates)
+    # heart is kept only when it leads by Z_MARGIN paired standard errors
+    margin = result.auto['margin']
+    mrrs = [c['val_mrr'] for c in candidates]
+    assert margin['mrr_diff'] == pytest.approx(mrrs[1] - mrrs[0], abs=1e-9)
+    wins = margin['mrr_diff'] > heart_rule.Z_MARGIN * margin['se'] > 0
+    assert result.auto['chosen'] == ('heart' if wins else 'masked')
+    best = candidates[1 if wins else 0]
+    assert result.metrics['val_mrr'] == best['val_mrr']
+    assert result.config.preset == ('heart' if wins else 'auto')
+
+
+def test_heart_choice_needs_a_clear_paired_margin():
+    from types import SimpleNamespace
+
+    data = _blocks()
+    split = split_edges(
+        data.edge_index, data.num_nodes, generator=torch.Generator().manual_seed(0)
+    )
+    config = FitConfig.from_preset(model='gae', selection='val_mrr')
+    val = heart_rule.HeartValidation(split, data.num_nodes, data.x, config.seed + 5)
+    truth = torch.zeros(data.num_nodes, data.num_nodes)
+    truth[split.val_pos_edge_index[0], split.val_pos_edge_index[1]] = 1
+
+    class Oracle(torch.nn.Module):  # scores a pair by a fixed matrix
+        def __init__(self, scores):
+            super().__init__()
+            self.decoder = lambda z, pairs, sigmoid=False: scores[pairs[0], pairs[1]]
+
+    noise = torch.rand(
+        data.num_nodes, data.num_nodes, generator=torch.Generator().manual_seed(1)
+    )
+    good, bad = Oracle(truth + 0.01 * noise), Oracle(noise)
+
+    def result(model):
+        return SimpleNamespace(model=model, embeddings=data.x, config=config)
+
+    z = data.x
+    assert val.reciprocal_ranks(good, z).mean() == pytest.approx(1.0)
+    assert float(val.reciprocal_ranks(bad, z).mean()) == pytest.approx(val(bad, z))
+    assert heart_rule.heart_choice([result(bad), result(good)], split, data)[0] == 1
+    assert heart_rule.heart_choice([result(good), result(bad)], split, data)[0] == 0
+    # the same model twice: no margin, the masked model stays
+    choice, margin = heart_rule.heart_choice([result(bad), result(bad)], split, data)
+    assert choice == 0 and margin['mrr_diff'] == 0.0
 
 
 def test_cli_says_what_auto_chose_and_by_which_score(tmp_path, monkeypatch, capsys):
