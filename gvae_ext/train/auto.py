@@ -68,8 +68,8 @@ rules, each only to fields the user left at the preset's value (a field in
   pairs: the better by validation AUC of the two-layer encoder and
   :data:`LEARNED_DECODER` (MaskGAE's one layer: +1.9 AUC on Cora, −15 on a
   power-law graph with noise features; docs/results.md).
-* **HeaRT's selection** (``selection='val_mrr'`` alone set, features): the better
-  by validation MRR of ``'masked'`` and ``'heart'`` (:mod:`~gvae_ext.train._heart_rule`).
+* **HeaRT's selection** (``selection='val_mrr'`` alone set, features): ``'heart'``
+  if clearly ahead of ``'masked'`` in validation MRR (:mod:`~gvae_ext.train._heart_rule`).
 
 * **below chance** (any graph of the rules above but the large ones): when
   the chosen candidate's validation AUC is significantly below 0.5
