@@ -213,7 +213,9 @@ def _fit_graph(args, config: FitConfig) -> Optional[dict[str, Any]]:
         f'{t["total_seconds"]:.1f} s, {1000 * t["median_epoch_seconds"]:.1f} ms/epoch)'
     )
     if result.auto and len(result.auto['candidates']) > 1:  # say what auto chose
-        key = 'val_mrr' if 'val_mrr' in m else 'val_auc'
+        from gvae_ext.train.loop import selection_key
+
+        key = selection_key(m)
         scores = ', '.join(
             f'{c["name"]} {c[key]:.4f}' for c in result.auto['candidates']
         )

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval_suite import GRAPHS  # noqa: E402
+from paired_runs import paired  # noqa: E402
 
 from gvae_ext import FitConfig, fit, split_edges  # noqa: E402
 from gvae_ext.report._rows import heuristic_scorer  # noqa: E402
@@ -72,11 +73,9 @@ def run(graph: str, seed: int, model: str, heart: HeartCache) -> dict:
 
 
 def _paired(rows, a: str, b: str, key: str) -> str:
-    d = [100 * (r[a][key] - r[b][key]) for r in rows if a in r and b in r]
-    if len(d) < 2:
-        return '—'
-    se = statistics.stdev(d) / len(d) ** 0.5
-    return f'{statistics.fmean(d):+.2f} ± {se:.2f} ({sum(x > 0 for x in d)}/{len(d)})'
+    # paired_runs.paired takes {seed: run} per side
+    runs = [{r['seed']: r[name] for r in rows if name in r} for name in (a, b)]
+    return paired(*runs, key)
 
 
 def summary(rows) -> str:

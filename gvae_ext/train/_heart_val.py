@@ -65,16 +65,17 @@ class HeartValidation:
         )
         self.pos, self.neg = pos, neg.reshape(-1, 2).t()
 
-    def __call__(self, model: torch.nn.Module, z: Tensor) -> float:
-        r"""The MRR of the validation positives under :obj:`model`'s decoder on :obj:`z`."""
+    def _scores(self, model: torch.nn.Module, z: Tensor) -> tuple[Tensor, Tensor]:
+        # The positives' scores [P] and their negatives' [P, num_neg].
         with torch.no_grad():
             pos = model.decoder(z, self.pos, sigmoid=False)
             neg = model.decoder(z, self.neg, sigmoid=False)
-        return float(mrr(pos, neg.view(pos.numel(), -1)))
+        return pos, neg.view(pos.numel(), -1)
+
+    def __call__(self, model: torch.nn.Module, z: Tensor) -> float:
+        r"""The MRR of the validation positives under :obj:`model`'s decoder on :obj:`z`."""
+        return float(mrr(*self._scores(model, z)))
 
     def reciprocal_ranks(self, model: torch.nn.Module, z: Tensor) -> Tensor:
         r"""Each validation positive's reciprocal rank among its negatives (their mean is the MRR)."""
-        with torch.no_grad():
-            pos = model.decoder(z, self.pos, sigmoid=False)
-            neg = model.decoder(z, self.neg, sigmoid=False)
-        return heart_ranks(pos, neg.view(pos.numel(), -1)).reciprocal()
+        return heart_ranks(*self._scores(model, z)).reciprocal()

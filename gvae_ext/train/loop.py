@@ -154,9 +154,13 @@ _BELOW_CHANCE_RULE = (
 )
 
 
+def selection_key(metrics) -> str:
+    r"""The validation score candidates are compared by: HeaRT MRR where the runs have it, else AUC."""
+    return 'val_mrr' if 'val_mrr' in metrics else 'val_auc'
+
+
 def _best(results) -> int:
-    # by the runs' selection score: validation HeaRT MRR (val_mrr) or AUC
-    key = 'val_mrr' if 'val_mrr' in results[0].metrics else 'val_auc'
+    key = selection_key(results[0].metrics)
     return max(range(len(results)), key=lambda i: results[i].metrics[key])
 
 
