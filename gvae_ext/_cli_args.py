@@ -11,7 +11,7 @@ from gvae_ext._cli_audit import add_audit_parser
 from gvae_ext._cli_common import Parser, add_progress_options, positive_int
 from gvae_ext.link.blend import BLEND_HEURISTICS
 from gvae_ext.nn import OBJECTIVES
-from gvae_ext.nn.objectives import DENSE_WEIGHTINGS
+from gvae_ext.nn.objectives import DENSE_WEIGHTINGS, PAIR_LOSSES
 from gvae_ext.train.config import (
     ACTIVATIONS,
     DECODERS,
@@ -92,25 +92,15 @@ def _add_model_knobs(p: argparse.ArgumentParser, pre: str) -> None:
     p.add_argument(
         '--act', default=None, choices=ACTIVATIONS, help=f'encoder activation {pre}'
     )
-    p.add_argument(
-        '--mask-kind',
-        default=None,
-        choices=MASK_KINDS,
-        help=f"mask single 'edge's or random-walk 'path's {pre}",
-    )
-    p.add_argument(
-        '--recon',
-        default=None,
-        choices=RECONS,
-        help=f"reconstruct 'all' training pairs or only the 'masked' ones {pre}",
-    )
-    p.add_argument(
-        '--dense-weighting',
-        default=None,
-        choices=DENSE_WEIGHTINGS,
-        help="how the dense objective weighs its pairs: Kipf's 'balanced' or "
-        f"'uniform' (every pair alike, as the HeaRT benchmark's GAE) {pre}",
-    )
+    for flag, legal, text in (
+        ('--mask-kind', MASK_KINDS, "mask single 'edge's or random-walk 'path's"),
+        ('--recon', RECONS, "reconstruct 'all' training pairs or only the 'masked' ones"),
+        ('--dense-weighting', DENSE_WEIGHTINGS, "how the dense objective weighs its pairs: "
+         "Kipf's 'balanced' or 'uniform' (every pair alike, as the HeaRT benchmark's GAE)"),
+        ('--pair-loss', PAIR_LOSSES, "the sampled objective's loss: binary cross-entropy "
+         "('bce') or each negative ranked against a positive ('bpr')"),
+    ):  # fmt: skip
+        p.add_argument(flag, default=None, choices=legal, help=f'{text} {pre}')
     for flag, kind, text in (
         ('--weight-decay', float, 'Adam weight decay'),
         ('--hard-negatives', float, 'share of training negatives drawn as two-hop non-edges'),

@@ -32,7 +32,7 @@ GRAPH_ONLY = [
         'num_neighbors', 'sampler', 'features', 'embeddings', 'decoder', 'norm',
         'act', 'mask_kind', 'recon', 'weight_decay', 'degree_weight',
         'hard_negatives', 'hard_weight', 'ensemble', 'num_layers', 'blend',
-        'patience', 'dense_weighting',
+        'patience', 'dense_weighting', 'pair_loss',
     )
 ]  # fmt: skip
 
@@ -91,6 +91,7 @@ def graph_config(args: argparse.Namespace) -> FitConfig:
         ensemble=args.ensemble,
         num_layers=args.num_layers,
         dense_weighting=args.dense_weighting,
+        pair_loss=args.pair_loss,
         fastgae_nodes=args.fastgae_nodes,
         fastgae_alpha=args.fastgae_alpha,
         device=args.device,

@@ -42,6 +42,10 @@ features (a degree-corrected block model over six topics, ~18 words per node
 from the topic's word distribution). ``--edgelists DIR`` adds
 every ``DIR/*.txt`` (e.g. from ``scripts/real_graphs.py build``).
 
+``--before PATH.json`` (an ``--out`` of an earlier run, the same seeds)
+takes the methods not run now from that file and prints one more table: the
+default of now against the saved default, paired per seed.
+
 ``--blend ra`` (or ``aa``, ``cn``) also scores the default's trained model
 blended with that heuristic (:func:`gvae_ext.link.blend_heuristic`, the
 weight chosen on the split's validation pairs) and prints a second table:
@@ -55,6 +59,7 @@ Usage::
 """
 
 import argparse
+import json
 import math
 import random
 import statistics
@@ -460,6 +465,38 @@ def blend_table(results: Dict[str, Dict[str, List[Dict[str, float]]]]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def merge_before(results, before) -> str:
+    r"""Fill the methods not run now from a saved result; the default against it.
+
+    For each graph of both, the saved runs of a method that :obj:`results`
+    lacks are taken over (the same graphs and seeds: the paired columns stay
+    paired), and the table returned pairs the default of now with the saved
+    default, seed by seed (e.g. after a change of ``auto``).
+    """
+    lines = [
+        '| graph | default AUC / AP | before AUC / AP | Δ default − before AUC / AP |',
+        '|---|---|---|---|',
+    ]
+    for graph, runs in results.items():
+        saved = before.get(graph, {})
+        seeds = max(len(rows) for rows in runs.values())
+        for method, rows in saved.items():
+            if not runs.get(method) and len(rows) == seeds:  # else not paired
+                runs[method] = rows
+        now, then = runs.get('default'), saved.get('default')
+        if not now or not then or len(now) != len(then):
+            continue
+        auc, ap = ([r[k] for r in now] for k in ('test_auc', 'test_ap'))
+        (paired,) = _against_peers(auc, ap, {'before': then}, peers=('before',))
+        old = ([r[k] for r in then] for k in ('test_auc', 'test_ap'))
+        lines.append(
+            f'| {graph} | {_mean_std(auc)} / {_mean_std(ap)} | '
+            + ' / '.join(_mean_std(v) for v in old)
+            + f' | {paired} |'
+        )
+    return '\n'.join(lines) + '\n'
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--graphs', default=','.join(GRAPHS))
@@ -470,6 +507,7 @@ def main(argv=None) -> None:
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--out', default=None, metavar='PATH.json')
     parser.add_argument('--blend', default='', choices=('', 'ra', 'aa', 'cn'))
+    parser.add_argument('--before', default=None, metavar='PATH.json')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     graphs = {g: GRAPHS[g] for g in args.graphs.split(',') if g}
@@ -505,7 +543,13 @@ def main(argv=None) -> None:
                 )
         if args.out:
             write_json(args.out, results)
+    before = ''
+    if args.before:  # a saved result (--out) of the same graphs and seeds
+        with open(args.before) as f:
+            before = merge_before(results, json.load(f))
     print(table(results))
+    if before:
+        print(before)
     if any(m in EXTRA_METHODS for m in methods):
         print(extra_table(results))
     if args.blend:

@@ -17,6 +17,7 @@ from gvae_ext.link.train_negatives import sample_free_pairs
 from gvae_ext.nn.decoders import InnerProductDecoder, check_embedding
 from gvae_ext.nn.objectives import (
     check_alpha,
+    check_pair_loss,
     check_weighting,
     dense_objective,
     fastgae_recon_loss,
@@ -89,6 +90,11 @@ class GAE(torch.nn.Module):
             pair alike, as the HeaRT benchmark's GAE;
             :func:`~gvae_ext.nn.objectives.dense_targets`).
             (default: :obj:`'balanced'`)
+        pair_loss (str, optional): The loss of :meth:`recon_loss`:
+            :obj:`'bce'` (binary cross-entropy, PyG's) or :obj:`'bpr'` (each
+            negative ranked against a positive,
+            :func:`~gvae_ext.nn.objectives.ranking_recon_loss`).
+            (default: :obj:`'bce'`)
     """
 
     def __init__(
@@ -103,6 +109,7 @@ class GAE(torch.nn.Module):
         fastgae_nodes: int = 2048,
         fastgae_alpha: float = 1.0,
         dense_weighting: str = 'balanced',
+        pair_loss: str = 'bce',
     ):
         super().__init__()
         self.encoder = _check_callable(encoder, 'encoder')
@@ -115,6 +122,7 @@ class GAE(torch.nn.Module):
         self.fastgae_nodes = check_positive_int(fastgae_nodes, 'fastgae_nodes')
         self.fastgae_alpha = check_alpha(fastgae_alpha, 'fastgae_alpha')
         self.dense_weighting = check_weighting(dense_weighting, 'dense_weighting')
+        self.pair_loss = check_pair_loss(pair_loss)
         self.generator = check_generator(generator)
         GAE.reset_parameters(self)
 
@@ -176,7 +184,10 @@ class GAE(torch.nn.Module):
         r"""The sampled objective (PyG's).
 
         Binary cross-entropy of the positive pairs and of as many negatives,
-        from logits.
+        from logits; with :obj:`pair_loss='bpr'`, the ranking loss of each
+        negative :math:`j` against positive :math:`j \bmod E`
+        (:func:`~gvae_ext.nn.objectives.ranking_recon_loss`), which needs a
+        multiple of :obj:`E` negatives.
 
         Args:
             z (torch.Tensor): The embeddings, :obj:`[num_nodes, channels]`.
@@ -192,7 +203,20 @@ class GAE(torch.nn.Module):
             )
         else:
             self._check_pairs(z, neg_edge_index, 'neg_edge_index')
-        return sampled_objective(self.decoder, z, pos_edge_index, neg_edge_index)
+            num_pos, num_neg = pos_edge_index.size(1), neg_edge_index.size(1)
+            if check_pair_loss(self.pair_loss) == 'bpr' and num_neg % num_pos:
+                raise ValueError(
+                    "'neg_edge_index' must hold a multiple of the positives' "
+                    f"count for pair_loss 'bpr' (got {num_neg} negatives for "
+                    f'{num_pos} positives)'
+                )
+        return sampled_objective(
+            self.decoder,
+            z,
+            pos_edge_index,
+            neg_edge_index,
+            pair_loss=check_pair_loss(self.pair_loss),
+        )
 
     def dense_recon_loss(
         self, z: Tensor, pos_edge_index: Tensor, *, chunk_size: Optional[int] = None

@@ -62,6 +62,7 @@ def _autoencoder(config: FitConfig, encoder, decoder) -> torch.nn.Module:
         fastgae_nodes=config.fastgae_nodes,
         fastgae_alpha=config.fastgae_alpha,
         dense_weighting=config.dense_weighting,
+        pair_loss=config.pair_loss,
     )
 
 

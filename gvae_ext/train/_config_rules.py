@@ -8,7 +8,7 @@ import math
 
 from gvae_ext._checks import check_fraction_or_count, check_seed
 from gvae_ext.nn import OBJECTIVES
-from gvae_ext.nn.objectives import DENSE_WEIGHTINGS, check_alpha
+from gvae_ext.nn.objectives import DENSE_WEIGHTINGS, PAIR_LOSSES, check_alpha
 from gvae_ext.sampling import BACKENDS, check_num_neighbors
 from gvae_ext.train.presets import ADAPTIVE_PRESETS, PRESETS
 
@@ -41,6 +41,7 @@ def check_choices(config) -> None:
         ('mask_kind', MASK_KINDS),
         ('recon', RECONS),
         ('dense_weighting', DENSE_WEIGHTINGS),
+        ('pair_loss', PAIR_LOSSES),
     ):
         value = getattr(config, name)
         if not isinstance(value, str) or value not in legal:
@@ -55,6 +56,11 @@ def check_choices(config) -> None:
         raise ValueError(
             f"'dense_weighting' {config.dense_weighting!r} needs the 'dense' "
             f'objective (got {config.objective!r})'
+        )
+    if config.pair_loss != 'bce' and config.objective != 'sampled':
+        raise ValueError(
+            f"'pair_loss' {config.pair_loss!r} needs the 'sampled' objective "
+            f'(got {config.objective!r})'
         )
     if config.selection == 'val_mrr' and config.batch_size:
         raise ValueError(

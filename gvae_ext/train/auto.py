@@ -11,16 +11,15 @@ rules, each only to fields the user left at the preset's value (a field in
 * **graphs with node features** of more than :data:`SMALL_NODES` nodes (and
   not large), one full-batch GCN model with the inner-product decoder (not an
   ensemble, mini-batches, the MLP encoder or the learned decoder):
-  :data:`FEATURE_EPOCHS` epochs instead of 300. A time-budget rule: on Cora
-  the validation AUC still rises a little after epoch 250 (the best
-  validation epoch came later on 7 of 10 VGAE seeds), but the test scores
-  did not move -- the best validation epoch among the first 250 of the same
-  runs scores 95.15 / 95.53 test AUC / AP (VGAE) and 95.37 / 95.73 (GAE),
-  seeds 0-9, against 95.17 / 95.56 and 95.36 / 95.76 at 300 -- and a fit
-  takes a sixth less time; on the bag-of-words suite graph the best epoch was
-  13-44. Featureless graphs keep 300: the masked model on featureless Cora
-  loses 0.4 AUC at 250 (seeds 0-4), and so does the MLP-encoder VGAE on Cora
-  (seeds 0-2);
+  :data:`FEATURE_EPOCHS` epochs instead of 300 (a time-budget rule: Cora's
+  test scores did not move, 95.15 / 95.53 VGAE and 95.37 / 95.73 GAE over
+  seeds 0-9 against 95.17 / 95.56 and 95.36 / 95.76 at 300; featureless
+  graphs and the MLP-encoder VGAE lose 0.4 AUC at 250 and keep 300); and for
+  a VGAE there, selected by validation AUC, the ranking loss
+  :data:`RANKING_LOSS` (each masked training pair against a sampled non-edge,
+  :func:`~gvae_ext.nn.objectives.ranking_recon_loss`) instead of the
+  cross-entropy (docs/results.md: Cora, bag-of-words and geometric suite
+  graphs, paired over seeds);
 * **large graphs** (more than :data:`LARGE_NODES` nodes or
   :data:`LARGE_EDGES` edges): GCN 32 -> 16, Kipf & Welling's width, so that
   a full-batch epoch fits in a few GiB and stays several times faster than
@@ -86,12 +85,12 @@ rules applied, every candidate's validation AUC / AP and the chosen one).
 """
 
 import dataclasses
-import math
 from typing import Any, NamedTuple, Optional
 
 from torch_geometric.data import Data
 
 from gvae_ext._checks import check_fraction_or_count
+from gvae_ext.train._chance import BELOW_CHANCE_Z, below_chance
 from gvae_ext.train._features import has_constant_features, is_featureless
 from gvae_ext.train._heart_rule import HEART_RULE, heart_candidate
 from gvae_ext.train.config import FitConfig
@@ -108,7 +107,8 @@ FEATURELESS_NODES = 5_000
 FEATURELESS_ENSEMBLE = 3
 SAMPLED_EPOCHS = 400
 FEATURE_EPOCHS = 250
-BELOW_CHANCE_Z = 2.0
+#: The loss of the VGAE on a graph with features (module doc).
+RANKING_LOSS = 'bpr'
 #: The learned decoder's one-layer candidate (MaskGAE's link-prediction encoder).
 LEARNED_DECODER = dict(num_layers=1, input_dropout=0.8, epochs=500)
 
@@ -172,6 +172,9 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
         rules.append(
             f'node features, more than {SMALL_NODES} nodes: {FEATURE_EPOCHS} epochs'
         )
+    if short and _ranking(config):
+        changes['pair_loss'] = RANKING_LOSS
+        rules.append(f'variational model, node features: the {RANKING_LOSS!r} loss')
     if large and _free(config, 'hidden_channels') and _free(config, 'out_channels'):
         changes.update(hidden_channels=32, out_channels=16)
         rules.append(
@@ -196,7 +199,8 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
         return chosen
     # the learned decoder's fallback keeps the preset's schedule (the short
     # one was measured for the inner product only)
-    schedule = {'epochs': config.epochs} if short else {}
+    # and the cross-entropy (the ranking loss was measured for it only)
+    schedule = {'epochs': config.epochs, 'pair_loss': config.pair_loss} if short else {}
     return chosen._replace(fallback=_set(adapted, decoder='mlp', **schedule))
 
 
@@ -215,6 +219,16 @@ def _learned_decoder(
     return free if 'num_layers' in free else {}
 
 
+def _ranking(config: FitConfig) -> bool:
+    # The VGAE under the selection it was measured with (validation AUC).
+    return (
+        config.variational
+        and config.objective == 'sampled'
+        and config.selection == 'val_auc'
+        and _free(config, 'pair_loss')
+    )
+
+
 def _short_schedule(config: FitConfig, data: Data) -> bool:
     # One full-batch GCN model with the inner-product decoder (what was
     # measured) on a graph with features; the caller checks the size.
@@ -226,25 +240,6 @@ def _short_schedule(config: FitConfig, data: Data) -> bool:
         and _free(config, 'epochs')
         and not is_featureless(data)
     )
-
-
-def below_chance(val_auc: float, num_pos: int, num_neg: int) -> bool:
-    r"""Whether :obj:`val_auc` lies significantly below chance (0.5).
-
-    More than :data:`BELOW_CHANCE_Z` standard errors below 0.5, with the
-    variance of the Mann-Whitney AUC of :obj:`num_pos` against
-    :obj:`num_neg` scores when the two are alike, :math:`(n_+ + n_- + 1) /
-    (12 n_+ n_-)`. An inner-product decoder scores a pair by the similarity
-    of its ends, so on a bipartite or heterophilous graph (a star, users
-    and items) it ranks the non-edges first: on a 200-node star its test AUC
-    was 0.0 and the learned pair decoder's 1.0 (seed 0). The threshold is
-    below 0 for one validation pair (never met), 0.22 for 9 against 9 pairs
-    and 0.38 for 50 against 50.
-    """
-    if num_pos < 1 or num_neg < 1:
-        return False
-    se = math.sqrt((num_pos + num_neg + 1) / (12 * num_pos * num_neg))
-    return val_auc < 0.5 - BELOW_CHANCE_Z * se
 
 
 def _select(
@@ -322,6 +317,7 @@ __all__ = [
     'FEATURELESS_ENSEMBLE',
     'SAMPLED_EPOCHS',
     'FEATURE_EPOCHS',
+    'RANKING_LOSS',
     'BELOW_CHANCE_Z',
     'LEARNED_DECODER',
     'below_chance',

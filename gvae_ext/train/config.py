@@ -105,6 +105,11 @@ class FitConfig:
             its pairs: Kipf's :obj:`'balanced'` or :obj:`'uniform'` (every
             pair alike, as the HeaRT benchmark's GAE; ``'dense'`` objective
             only); :obj:`None` takes the preset's.
+        pair_loss (str, optional): The loss of the ``'sampled'`` objective:
+            :obj:`'bce'` (binary cross-entropy) or :obj:`'bpr'` (each negative
+            ranked against a positive,
+            :func:`~gvae_ext.nn.objectives.ranking_recon_loss`; ``'sampled'``
+            objective only); :obj:`None` takes the preset's.
         num_val (float or int, optional): Validation edges, a ratio or a
             count. (default: :obj:`0.05`)
         num_test (float or int, optional): Test edges, a ratio or a count.
@@ -160,6 +165,7 @@ class FitConfig:
     ensemble: Optional[int] = None
     num_layers: Optional[int] = None
     dense_weighting: Optional[str] = None
+    pair_loss: Optional[str] = None
     num_val: float = 0.05
     num_test: float = 0.1
     batch_size: int = 0

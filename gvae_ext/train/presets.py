@@ -55,6 +55,7 @@ _PLAIN = dict(
     ensemble=1,
     num_layers=2,
     dense_weighting='balanced',
+    pair_loss='bce',
 )
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -2,7 +2,8 @@ r"""Reconstruction objectives of the graph autoencoders, computed from logits.
 
 * :mod:`~gvae_ext.nn.objectives.sampled` -- the positives and as many sampled
   negatives, :math:`O(E)` (PyG's :meth:`~torch_geometric.nn.GAE.recon_loss`),
-  fused into one autograd node;
+  fused into one autograd node (or, opt-in, the ranking loss of each
+  negative against a positive, :func:`ranking_recon_loss`);
 * :mod:`~gvae_ext.nn.objectives.dense` -- Kipf and Welling's full-adjacency
   weighted cross-entropy (or every pair weighted alike), in row chunks;
 * :mod:`~gvae_ext.nn.objectives.fastgae` -- the dense loss on the subgraph
@@ -28,8 +29,11 @@ from gvae_ext.nn.objectives.fastgae import (
 )
 from gvae_ext.nn.objectives.sampled import (
     PAIR_CHUNK_ELEMENTS,
+    PAIR_LOSSES,
+    check_pair_loss,
     pair_logits,
     positive_pair_index,
+    ranking_recon_loss,
     sampled_objective,
     sampled_recon_loss,
 )
@@ -49,8 +53,11 @@ __all__ = [
     'fastgae_recon_loss',
     'induced_targets',
     'PAIR_CHUNK_ELEMENTS',
+    'PAIR_LOSSES',
+    'check_pair_loss',
     'pair_logits',
     'positive_pair_index',
     'sampled_objective',
     'sampled_recon_loss',
+    'ranking_recon_loss',
 ]

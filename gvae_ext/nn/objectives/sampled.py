@@ -23,6 +23,17 @@ from gvae_ext.nn.decoders import (
 
 _CACHE = TensorCache(maxsize=8)
 
+#: The losses of the sampled objective: binary cross-entropy (PyG's) or the
+#: Bayesian personalised ranking loss (:func:`ranking_recon_loss`).
+PAIR_LOSSES = ('bce', 'bpr')
+
+
+def check_pair_loss(value, name: str = 'pair_loss') -> str:
+    r"""Return :obj:`value` if it is one of :data:`PAIR_LOSSES`, else raise."""
+    if not isinstance(value, str) or value not in PAIR_LOSSES:
+        raise ValueError(f"'{name}' must be one of {PAIR_LOSSES} (got {value!r})")
+    return value
+
 
 def sampled_recon_loss(pos_logits: Tensor, neg_logits: Tensor) -> Tensor:
     r"""Binary cross-entropy of positive and negative pair logits.
@@ -34,6 +45,40 @@ def sampled_recon_loss(pos_logits: Tensor, neg_logits: Tensor) -> Tensor:
     computed with :func:`torch.nn.functional.logsigmoid` (no epsilon).
     """
     return -F.logsigmoid(pos_logits).mean() - F.logsigmoid(-neg_logits).mean()
+
+
+def ranking_recon_loss(pos_logits: Tensor, neg_logits: Tensor) -> Tensor:
+    r"""Bayesian personalised ranking loss of negative against positive logits.
+
+    Each negative :math:`j` is paired with the positive :math:`j \bmod |P|`
+    (Rendle et al., 2009):
+
+    .. math::
+        \mathcal{L} = \frac{1}{|N|}\sum_{j} \log\left(1 +
+        e^{x_{n_j} - x_{p_{j \bmod |P|}}}\right)
+
+    Only differences of logits enter, so the loss ranks the positives above
+    the negatives and leaves the logits' offset free: :math:`\sigma(x)` of a
+    model trained this way is a score, not a calibrated probability.
+
+    Args:
+        pos_logits (torch.Tensor): :obj:`[P]` logits of the positive pairs.
+        neg_logits (torch.Tensor): :obj:`[k P]` logits of the negatives, a
+            positive number :math:`k` of them per positive.
+    """
+    if pos_logits.dim() != 1 or neg_logits.dim() != 1:
+        raise ValueError(
+            "'pos_logits' and 'neg_logits' must be 1-D (got shapes "
+            f'{tuple(pos_logits.shape)} and {tuple(neg_logits.shape)})'
+        )
+    num_pos, num_neg = pos_logits.numel(), neg_logits.numel()
+    if num_pos == 0 or num_neg % num_pos or num_neg == 0:
+        raise ValueError(
+            "'neg_logits' must hold a positive multiple of the positives' count "
+            f'(got {num_neg} negatives for {num_pos} positives)'
+        )
+    pos = pos_logits.repeat(num_neg // num_pos)
+    return F.softplus(neg_logits - pos).mean()
 
 
 def positive_pair_index(edge_index: Tensor, num_nodes: int) -> PairIndex:
@@ -138,15 +183,24 @@ def sampled_objective(
     neg_edge_index: Tensor,
     *,
     chunk_size: Optional[int] = None,
+    pair_loss: str = 'bce',
 ) -> Tensor:
     r"""Unchecked :func:`sampled_recon_loss` of :obj:`decoder`'s logits for the positive and negative pairs.
 
-    For an :class:`InnerProductDecoder` the whole loss is one fused autograd node
+    With :obj:`pair_loss='bpr'` it is :func:`ranking_recon_loss` of the
+    logits instead (negative :math:`j` against positive :math:`j \bmod |P|`,
+    through the decoder on the pairs as given). For the cross-entropy and an
+    :class:`InnerProductDecoder` the whole loss is one fused autograd node
     with the positives' :class:`PairIndex` cached per :obj:`pos_edge_index`
     (:func:`positive_pair_index`), evaluated :obj:`chunk_size` pairs at a time
     (default: :obj:`PAIR_CHUNK_ELEMENTS // channels`; not twice differentiable);
     other decoders go through :func:`pair_logits`.
     """
+    if check_pair_loss(pair_loss) == 'bpr':
+        return ranking_recon_loss(
+            decoder(z, pos_edge_index, sigmoid=False),
+            decoder(z, neg_edge_index, sigmoid=False),
+        )
     if isinstance(decoder, InnerProductDecoder):
         if chunk_size is None:
             chunk_size = max(1, PAIR_CHUNK_ELEMENTS // max(1, z.size(1)))
@@ -159,7 +213,10 @@ def sampled_objective(
 
 __all__ = [
     'PAIR_CHUNK_ELEMENTS',
+    'PAIR_LOSSES',
+    'check_pair_loss',
     'sampled_recon_loss',
+    'ranking_recon_loss',
     'positive_pair_index',
     'pair_logits',
     'sampled_objective',

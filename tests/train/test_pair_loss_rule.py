@@ -1,0 +1,113 @@
+"""FitConfig.pair_loss, and auto's ranking loss for the VGAE on graphs with features."""
+
+# ruff: noqa: D103 -- test functions are named for what they check.
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from gvae_ext.cli import main
+from gvae_ext.datasets import load_cora
+from gvae_ext.train import PRESETS, FitConfig, fit, load, save
+from gvae_ext.train.auto import RANKING_LOSS, plan
+
+
+def _blocks(n: int = 80, seed: int = 0) -> Data:
+    # Two dense blocks with noisy block features: something to rank.
+    g = torch.Generator().manual_seed(seed)
+    block = torch.arange(n) // (n // 2)
+    p = torch.where(block[:, None] == block[None, :], 0.25, 0.02)
+    upper = torch.triu(torch.rand(n, n, generator=g) < p, diagonal=1)
+    row, col = upper.nonzero().t()
+    x = torch.nn.functional.one_hot(block, 2).float()
+    x = x + 0.5 * torch.randn(n, 2, generator=g)
+    edge_index = torch.cat([torch.stack([row, col]), torch.stack([col, row])], 1)
+    return Data(x=x, edge_index=edge_index, num_nodes=n)
+
+
+def test_every_preset_keeps_the_cross_entropy():
+    assert {p['pair_loss'] for p in PRESETS.values()} == {'bce'}
+    assert FitConfig().pair_loss == 'bce'
+
+
+def test_auto_gives_the_vgae_the_ranking_loss_on_graphs_with_features():
+    cora = load_cora()
+    vgae = plan(FitConfig(model='vgae'), cora)
+    assert [c.pair_loss for c in vgae.configs] == [RANKING_LOSS] == ['bpr']
+    assert 'pair_loss' in vgae.configs[0].overrides
+    assert any("the 'bpr' loss" in rule for rule in vgae.rules)
+    # the below-chance fallback (the learned decoder) keeps the cross-entropy
+    assert vgae.fallback.pair_loss == 'bce'
+    # not measured, so not changed: the GAE, featureless graphs, ensembles,
+    # HeaRT's selection, the MLP encoder, small graphs, a value set by hand
+    featureless = Data(edge_index=cora.edge_index, num_nodes=cora.num_nodes)
+    small = _blocks()
+    for config, data in (
+        (FitConfig(model='gae'), cora),
+        (FitConfig(model='vgae'), featureless),
+        (FitConfig.from_preset('ensemble', model='vgae'), cora),
+        (FitConfig(model='vgae', selection='val_mrr'), cora),
+        (FitConfig(model='vgae_mlp'), cora),
+        (FitConfig(model='vgae'), small),
+        (FitConfig(model='vgae', epochs=300), cora),
+    ):
+        assert {c.pair_loss for c in plan(config, data).configs} == {'bce'}, config
+    mine = plan(FitConfig(model='vgae', pair_loss='bce'), cora)
+    assert mine.configs[0].pair_loss == 'bce'
+    assert not any('bpr' in rule for rule in mine.rules)
+
+
+def test_fit_trains_with_the_ranking_loss_and_a_checkpoint_keeps_it(tmp_path):
+    data = _blocks()
+    base = dict(preset='masked', model='vgae', epochs=40, num_threads=1, seed=3)
+    ranked = fit(data, FitConfig.from_preset(**base, pair_loss='bpr'))
+    assert ranked.model.pair_loss == 'bpr' and ranked.config.pair_loss == 'bpr'
+    # two planted blocks: the ranking loss learns them about as well as the
+    # block labels rank the test pairs
+    split = ranked.split
+    pos, neg = split.test_pos_edge_index, split.test_neg_edge_index
+    block = torch.arange(80) // 40
+    same_pos = (block[pos[0]] == block[pos[1]]).float()
+    same_neg = (block[neg[0]] == block[neg[1]]).float()
+    oracle = (same_pos[:, None] > same_neg[None, :]).float().mean() + 0.5 * (
+        same_pos[:, None] == same_neg[None, :]
+    ).float().mean()
+    assert ranked.metrics['test_auc'] > oracle.item() - 0.05 > 0.65
+    # seeded, and the loss changes what is trained
+    again = fit(data, FitConfig.from_preset(**base, pair_loss='bpr'))
+    assert again.history['loss'] == ranked.history['loss']
+    bce = fit(data, FitConfig.from_preset(**base))
+    assert bce.history['loss'][0] != pytest.approx(ranked.history['loss'][0])
+    path = tmp_path / 'ranked.pt'
+    save(path, ranked.model, ranked.config, data.x.size(1))
+    assert load(path).pair_loss == 'bpr'
+
+
+@pytest.mark.parametrize(
+    'change, message',
+    [
+        (
+            dict(pair_loss='bpr', objective='dense'),
+            "'pair_loss' 'bpr' needs the 'sampled' objective",
+        ),
+        (dict(pair_loss='bpr', objective='fastgae'), "needs the 'sampled' objective"),
+        (dict(pair_loss='hinge'), r"'pair_loss' must be one of \('bce', 'bpr'\)"),
+    ],
+)
+def test_config_refuses_bad_pair_losses(change, message):
+    with pytest.raises(ValueError, match=message):
+        FitConfig.from_preset(**change)
+
+
+def test_cli_takes_pair_loss_and_refuses_it_with_dense_in_one_line(capsys):
+    assert (
+        main(['fit', '--pair-loss', 'bpr', '--objective', 'dense', '--epochs', '1'])
+        == 2
+    )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].endswith(
+        "'pair_loss' 'bpr' needs the 'sampled' objective (got 'dense')"
+    )
+    assert not any('Traceback' in line for line in lines)
+    assert main(['fit', '--pair-loss', 'auc']) == 2
+    assert "invalid choice: 'auc'" in capsys.readouterr().err
