@@ -38,20 +38,26 @@ def test_auto_gives_the_vgae_the_ranking_loss_on_graphs_with_features():
     assert any("the 'bpr' loss" in rule for rule in vgae.rules)
     # the below-chance fallback (the learned decoder) keeps the cross-entropy
     assert vgae.fallback.pair_loss == 'bce'
-    # not measured, so not changed: the GAE, featureless graphs, ensembles,
-    # HeaRT's selection, the MLP encoder, small graphs, a value set by hand
+    # an ensemble's members too, at their 300 epochs
+    members = plan(FitConfig.from_preset('ensemble', model='vgae'), cora).configs
+    assert [(c.pair_loss, c.ensemble, c.epochs) for c in members] == [('bpr', 3, 300)]
+    # not changed: the GAE (worse on a bag-of-words graph), featureless graphs,
+    # HeaRT's selection, the MLP encoder, the learned decoder,
+    # small graphs, a value set by hand
     featureless = Data(edge_index=cora.edge_index, num_nodes=cora.num_nodes)
     small = _blocks()
     for config, data in (
         (FitConfig(model='gae'), cora),
+        (FitConfig(model='vgae', decoder='mlp'), cora),
         (FitConfig(model='vgae'), featureless),
-        (FitConfig.from_preset('ensemble', model='vgae'), cora),
         (FitConfig(model='vgae', selection='val_mrr'), cora),
         (FitConfig(model='vgae_mlp'), cora),
         (FitConfig(model='vgae'), small),
-        (FitConfig(model='vgae', epochs=300), cora),
     ):
         assert {c.pair_loss for c in plan(config, data).configs} == {'bce'}, config
+    # a field set by hand leaves the rules of the others: the loss still applies
+    tuned = plan(FitConfig(model='vgae', epochs=300, lr=0.005), cora).configs[0]
+    assert (tuned.pair_loss, tuned.epochs, tuned.lr) == ('bpr', 300, 0.005)
     mine = plan(FitConfig(model='vgae', pair_loss='bce'), cora)
     assert mine.configs[0].pair_loss == 'bce'
     assert not any('bpr' in rule for rule in mine.rules)
