@@ -87,6 +87,17 @@ def test_fit_trains_with_the_ranking_loss_and_a_checkpoint_keeps_it(tmp_path):
     path = tmp_path / 'ranked.pt'
     save(path, ranked.model, ranked.config, data.x.size(1))
     assert load(path).pair_loss == 'bpr'
+    # a checkpoint written before the field existed loads with the cross-entropy
+    payload = torch.load(path, weights_only=True)
+    del payload['config']['pair_loss']
+    older = tmp_path / 'older.pt'
+    torch.save(payload, older)
+    restored = load(older)
+    assert restored.pair_loss == 'bce'
+    z = restored.encode(data.x, ranked.split.train_pos_edge_index)
+    assert torch.allclose(
+        z, ranked.model.eval().encode(data.x, ranked.split.train_pos_edge_index)
+    )
 
 
 @pytest.mark.parametrize(
