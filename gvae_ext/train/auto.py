@@ -19,8 +19,10 @@ rules, each only to fields the user left at the preset's value (a field in
   the ranking loss :data:`RANKING_LOSS` (each masked training pair against a
   sampled non-edge, :func:`~gvae_ext.nn.objectives.ranking_recon_loss`)
   instead of the cross-entropy: ahead or level on Cora and four suite
-  graphs, where the GAE lost 0.5 AUC on a bag-of-words graph
-  (docs/results.md);
+  graphs, where the GAE lost 0.5 AUC on a bag-of-words graph; for one such
+  VGAE on sparse (bag-of-words) features also input dropout
+  :data:`RANKING_INPUT_DROPOUT` (chosen among 0 to 0.4 by Cora's validation
+  AUC; on dense coordinates it cost 2.5 AUC; docs/results.md);
 * **large graphs** (more than :data:`LARGE_NODES` nodes or
   :data:`LARGE_EDGES` edges): GCN 32 -> 16, Kipf & Welling's width, so that
   a full-batch epoch fits in a few GiB and stays several times faster than
@@ -91,8 +93,17 @@ from typing import Any, NamedTuple, Optional
 from torch_geometric.data import Data
 
 from gvae_ext._checks import check_fraction_or_count
-from gvae_ext.train._chance import BELOW_CHANCE_Z, below_chance
-from gvae_ext.train._features import has_constant_features, is_featureless
+from gvae_ext.train._auto_checks import (
+    BELOW_CHANCE_Z,
+    below_chance,
+    full_batch_gcn,
+    ranking,
+)
+from gvae_ext.train._features import (
+    has_constant_features,
+    has_sparse_features,
+    is_featureless,
+)
 from gvae_ext.train._heart_rule import HEART_RULE, heart_candidate
 from gvae_ext.train.config import FitConfig
 from gvae_ext.train.presets import ADAPTIVE_PRESETS, PRESETS
@@ -110,6 +121,7 @@ SAMPLED_EPOCHS = 400
 FEATURE_EPOCHS = 250
 #: The loss of a VGAE on a graph with features (module doc).
 RANKING_LOSS = 'bpr'
+RANKING_INPUT_DROPOUT = 0.2
 #: The learned decoder's one-layer candidate (MaskGAE's link-prediction encoder).
 LEARNED_DECODER = dict(num_layers=1, input_dropout=0.8, epochs=500)
 
@@ -167,17 +179,21 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
         changes['dropout'] = VARIATIONAL_DROPOUT
         rules.append(f'variational model: dropout {VARIATIONAL_DROPOUT}')
     large = num_nodes > LARGE_NODES or num_edges > LARGE_EDGES
-    gcn = not large and num_nodes > SMALL_NODES and _full_batch_gcn(config, data)
+    gcn = not large and num_nodes > SMALL_NODES and full_batch_gcn(config, data)
     short = gcn and config.ensemble == 1 and _free(config, 'epochs')
     if short:
         changes['epochs'] = FEATURE_EPOCHS
         rules.append(
             f'node features, more than {SMALL_NODES} nodes: {FEATURE_EPOCHS} epochs'
         )
-    ranked = gcn and _ranking(config)
+    ranked = gcn and ranking(config)
     if ranked:
         changes['pair_loss'] = RANKING_LOSS
         rules.append(f'variational model, node features: the {RANKING_LOSS!r} loss')
+        sparse = has_sparse_features(data)
+        if sparse and config.ensemble == 1 and _free(config, 'input_dropout'):
+            changes['input_dropout'] = RANKING_INPUT_DROPOUT
+            rules[-1] += f', input dropout {RANKING_INPUT_DROPOUT}'
     if large and _free(config, 'hidden_channels') and _free(config, 'out_channels'):
         changes.update(hidden_channels=32, out_channels=16)
         rules.append(
@@ -222,28 +238,6 @@ def _learned_decoder(
         return {}
     free = {k: v for k, v in LEARNED_DECODER.items() if _free(config, k)}
     return free if 'num_layers' in free else {}
-
-
-def _ranking(config: FitConfig) -> bool:
-    # The VGAE under the selection it was measured with (validation AUC); the
-    # GAE lost 0.5 AUC with it on the bag-of-words suite graph (module doc).
-    return (
-        config.variational
-        and config.objective == 'sampled'
-        and config.selection == 'val_auc'
-        and _free(config, 'pair_loss')
-    )
-
-
-def _full_batch_gcn(config: FitConfig, data: Data) -> bool:
-    # Full-batch GCN models with the inner-product decoder (what was
-    # measured) on a graph with features; the caller checks the size.
-    return (
-        config.batch_size == 0
-        and config.decoder == 'inner'
-        and not config.model.endswith('_mlp')
-        and not is_featureless(data)
-    )
 
 
 def _select(
@@ -322,6 +316,7 @@ __all__ = [
     'SAMPLED_EPOCHS',
     'FEATURE_EPOCHS',
     'RANKING_LOSS',
+    'RANKING_INPUT_DROPOUT',
     'BELOW_CHANCE_Z',
     'LEARNED_DECODER',
     'below_chance',

@@ -46,7 +46,12 @@ def test_variational_dropout_rule_and_user_values_win():
     cora = load_cora()
     vgae = plan(FitConfig(model='vgae'), cora)
     assert [c.dropout for c in vgae.configs] == [0.2]
-    assert set(vgae.configs[0].overrides) == {'dropout', 'epochs', 'pair_loss'}
+    assert set(vgae.configs[0].overrides) == {
+        'dropout',
+        'epochs',
+        'pair_loss',
+        'input_dropout',
+    }
     gae = plan(FitConfig(model='gae'), cora)
     assert gae.configs[0].dropout == 0.5 and not any('dropout' in r for r in gae.rules)
     mine = plan(FitConfig(model='vgae', dropout=0.4), cora)

@@ -9,7 +9,7 @@ from torch_geometric.data import Data
 from gvae_ext.cli import main
 from gvae_ext.datasets import load_cora
 from gvae_ext.train import PRESETS, FitConfig, fit, load, save
-from gvae_ext.train.auto import RANKING_LOSS, plan
+from gvae_ext.train.auto import RANKING_INPUT_DROPOUT, RANKING_LOSS, plan
 
 
 def _blocks(n: int = 80, seed: int = 0) -> Data:
@@ -34,13 +34,18 @@ def test_auto_gives_the_vgae_the_ranking_loss_on_graphs_with_features():
     cora = load_cora()
     vgae = plan(FitConfig(model='vgae'), cora)
     assert [c.pair_loss for c in vgae.configs] == [RANKING_LOSS] == ['bpr']
+    assert [c.input_dropout for c in vgae.configs] == [RANKING_INPUT_DROPOUT] == [0.2]
+    assert any('input dropout 0.2' in rule for rule in vgae.rules)
     assert 'pair_loss' in vgae.configs[0].overrides
     assert any("the 'bpr' loss" in rule for rule in vgae.rules)
     # the below-chance fallback (the learned decoder) keeps the cross-entropy
     assert vgae.fallback.pair_loss == 'bce'
     # an ensemble's members too, at their 300 epochs
+    # (not the input dropout: measured for one model only)
     members = plan(FitConfig.from_preset('ensemble', model='vgae'), cora).configs
-    assert [(c.pair_loss, c.ensemble, c.epochs) for c in members] == [('bpr', 3, 300)]
+    assert [(c.pair_loss, c.ensemble, c.epochs, c.input_dropout) for c in members] == [
+        ('bpr', 3, 300, 0.0)
+    ]
     # not changed: the GAE (worse on a bag-of-words graph), featureless graphs,
     # HeaRT's selection, the MLP encoder, the learned decoder,
     # small graphs, a value set by hand
@@ -54,10 +59,17 @@ def test_auto_gives_the_vgae_the_ranking_loss_on_graphs_with_features():
         (FitConfig(model='vgae_mlp'), cora),
         (FitConfig(model='vgae'), small),
     ):
-        assert {c.pair_loss for c in plan(config, data).configs} == {'bce'}, config
+        configs = plan(config, data).configs
+        assert {(c.pair_loss, c.input_dropout) for c in configs} <= {
+            ('bce', 0.0),
+            ('bce', 0.8),  # the learned decoder's one-layer candidate
+        }, config
     # a field set by hand leaves the rules of the others: the loss still applies
     tuned = plan(FitConfig(model='vgae', epochs=300, lr=0.005), cora).configs[0]
     assert (tuned.pair_loss, tuned.epochs, tuned.lr) == ('bpr', 300, 0.005)
+    assert tuned.input_dropout == RANKING_INPUT_DROPOUT
+    mine = plan(FitConfig(model='vgae', input_dropout=0.0), cora).configs[0]
+    assert (mine.pair_loss, mine.input_dropout) == ('bpr', 0.0)
     mine = plan(FitConfig(model='vgae', pair_loss='bce'), cora)
     assert mine.configs[0].pair_loss == 'bce'
     assert not any('bpr' in rule for rule in mine.rules)
@@ -128,3 +140,33 @@ def test_cli_takes_pair_loss_and_refuses_it_with_dense_in_one_line(capsys):
     assert not any('Traceback' in line for line in lines)
     assert main(['fit', '--pair-loss', 'auc']) == 2
     assert "invalid choice: 'auc'" in capsys.readouterr().err
+
+
+def test_sparse_features_are_bag_of_words_not_coordinates_or_ids():
+    from gvae_ext.train._features import SPARSE_FEATURES, has_sparse_features
+
+    cora = load_cora()
+    assert has_sparse_features(cora)  # 1.3% of the words
+    g = torch.Generator().manual_seed(0)
+    words = (torch.rand(50, 40, generator=g) < 0.05).float()
+    edge_index = torch.tensor([[0, 1], [1, 0]])
+    for x in (words, words.to_sparse(), words.to_sparse_csr()):
+        assert has_sparse_features(Data(x=x, edge_index=edge_index, num_nodes=50))
+    dense = torch.randn(50, 3, generator=g)
+    assert not has_sparse_features(Data(x=dense, edge_index=edge_index, num_nodes=50))
+    # the boundary: at most SPARSE_FEATURES of the entries nonzero
+    at = torch.zeros(10, 10)
+    at.view(-1)[: int(SPARSE_FEATURES * 100)] = 1.0
+    assert has_sparse_features(Data(x=at, edge_index=edge_index, num_nodes=10))
+    at.view(-1)[int(SPARSE_FEATURES * 100)] = 1.0
+    assert not has_sparse_features(Data(x=at, edge_index=edge_index, num_nodes=10))
+    # no features, or one-hot node ids, are not sparse features
+    assert not has_sparse_features(Data(edge_index=edge_index, num_nodes=50))
+    ids = Data(x=torch.eye(50), edge_index=edge_index, num_nodes=50)
+    assert not has_sparse_features(ids)
+    # and the input dropout follows: dense features keep none
+    dense_graph = Data(
+        x=torch.randn(cora.num_nodes, 3, generator=g), edge_index=cora.edge_index
+    )
+    config = plan(FitConfig(model='vgae'), dense_graph).configs[0]
+    assert (config.pair_loss, config.input_dropout) == ('bpr', 0.0)
