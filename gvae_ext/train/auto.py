@@ -22,7 +22,7 @@ rules, each only to fields the user left at the preset's value (a field in
   graphs, where the GAE lost 0.5 AUC on a bag-of-words graph; for one such
   VGAE on sparse (bag-of-words) features also input dropout
   :data:`RANKING_INPUT_DROPOUT` (chosen among 0 to 0.4 by Cora's validation
-  AUC; on dense coordinates it cost 2.5 AUC; docs/results.md);
+  AUC; on dense coordinates it cost 2.2 AUC; docs/results.md);
 * **large graphs** (more than :data:`LARGE_NODES` nodes or
   :data:`LARGE_EDGES` edges): GCN 32 -> 16, Kipf & Welling's width, so that
   a full-batch epoch fits in a few GiB and stays several times faster than
@@ -216,12 +216,12 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     chosen = _select(adapted, config, data, num_nodes, num_edges, rules)
     if adapted.decoder == 'mlp':
         return chosen
-    # the learned decoder's fallback keeps the preset's schedule (the short
-    # one was measured for the inner product only)
-    # and the cross-entropy (the ranking loss was measured for it only)
+    # the learned decoder's fallback keeps the preset's schedule, loss and
+    # input dropout (the rules' values were measured for the inner product)
     schedule = {'epochs': config.epochs} if short else {}
-    if ranked:
-        schedule['pair_loss'] = config.pair_loss
+    for name in ('pair_loss', 'input_dropout'):
+        if name in changes:
+            schedule[name] = getattr(config, name)
     return chosen._replace(fallback=_set(adapted, decoder='mlp', **schedule))
 
 

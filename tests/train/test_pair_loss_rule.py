@@ -39,7 +39,7 @@ def test_auto_gives_the_vgae_the_ranking_loss_on_graphs_with_features():
     assert 'pair_loss' in vgae.configs[0].overrides
     assert any("the 'bpr' loss" in rule for rule in vgae.rules)
     # the below-chance fallback (the learned decoder) keeps the cross-entropy
-    assert vgae.fallback.pair_loss == 'bce'
+    assert (vgae.fallback.pair_loss, vgae.fallback.input_dropout) == ('bce', 0.0)
     # an ensemble's members too, at their 300 epochs
     # (not the input dropout: measured for one model only)
     members = plan(FitConfig.from_preset('ensemble', model='vgae'), cora).configs
