@@ -19,10 +19,10 @@ rules, each only to fields the user left at the preset's value (a field in
   the ranking loss :data:`RANKING_LOSS` (each masked training pair against a
   sampled non-edge, :func:`~gvae_ext.nn.objectives.ranking_recon_loss`)
   instead of the cross-entropy: ahead or level on Cora and four suite
-  graphs, where the GAE lost 0.5 AUC on a bag-of-words graph; for one such
-  VGAE on sparse (bag-of-words) features also input dropout
-  :data:`RANKING_INPUT_DROPOUT` (chosen among 0 to 0.4 by Cora's validation
-  AUC; on dense coordinates it cost 2.2 AUC; docs/results.md);
+  graphs, where the GAE lost 0.5 AUC on a bag-of-words graph; on sparse
+  (bag-of-words) features also input dropout :data:`RANKING_INPUT_DROPOUT`
+  (chosen among 0 to 0.4 by Cora's validation AUC; on dense coordinates it
+  cost 2.2 AUC; docs/results.md);
 * **large graphs** (more than :data:`LARGE_NODES` nodes or
   :data:`LARGE_EDGES` edges): GCN 32 -> 16, Kipf & Welling's width, so that
   a full-batch epoch fits in a few GiB and stays several times faster than
@@ -190,8 +190,7 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
     if ranked:
         changes['pair_loss'] = RANKING_LOSS
         rules.append(f'variational model, node features: the {RANKING_LOSS!r} loss')
-        sparse = has_sparse_features(data)
-        if sparse and config.ensemble == 1 and _free(config, 'input_dropout'):
+        if has_sparse_features(data) and _free(config, 'input_dropout'):
             changes['input_dropout'] = RANKING_INPUT_DROPOUT
             rules[-1] += f', input dropout {RANKING_INPUT_DROPOUT}'
     if large and _free(config, 'hidden_channels') and _free(config, 'out_channels'):

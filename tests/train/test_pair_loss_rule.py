@@ -41,10 +41,9 @@ def test_auto_gives_the_vgae_the_ranking_loss_on_graphs_with_features():
     # the below-chance fallback (the learned decoder) keeps the cross-entropy
     assert (vgae.fallback.pair_loss, vgae.fallback.input_dropout) == ('bce', 0.0)
     # an ensemble's members too, at their 300 epochs
-    # (not the input dropout: measured for one model only)
     members = plan(FitConfig.from_preset('ensemble', model='vgae'), cora).configs
     assert [(c.pair_loss, c.ensemble, c.epochs, c.input_dropout) for c in members] == [
-        ('bpr', 3, 300, 0.0)
+        ('bpr', 3, 300, RANKING_INPUT_DROPOUT)
     ]
     # not changed: the GAE (worse on a bag-of-words graph), featureless graphs,
     # HeaRT's selection, the MLP encoder, the learned decoder,
