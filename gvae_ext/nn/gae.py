@@ -197,6 +197,7 @@ class GAE(torch.nn.Module):
                 (default: :obj:`None`)
         """
         self._check_pairs(z, pos_edge_index, 'pos_edge_index')
+        pair_loss = check_pair_loss(self.pair_loss)
         if neg_edge_index is None:
             neg_edge_index = self.negative_sampling(
                 pos_edge_index, z.size(0), pos_edge_index.size(1)
@@ -204,18 +205,14 @@ class GAE(torch.nn.Module):
         else:
             self._check_pairs(z, neg_edge_index, 'neg_edge_index')
             num_pos, num_neg = pos_edge_index.size(1), neg_edge_index.size(1)
-            if check_pair_loss(self.pair_loss) == 'bpr' and num_neg % num_pos:
+            if pair_loss == 'bpr' and num_neg % num_pos:
                 raise ValueError(
                     "'neg_edge_index' must hold a multiple of the positives' "
                     f"count for pair_loss 'bpr' (got {num_neg} negatives for "
                     f'{num_pos} positives)'
                 )
         return sampled_objective(
-            self.decoder,
-            z,
-            pos_edge_index,
-            neg_edge_index,
-            pair_loss=check_pair_loss(self.pair_loss),
+            self.decoder, z, pos_edge_index, neg_edge_index, pair_loss=pair_loss
         )
 
     def dense_recon_loss(

@@ -29,6 +29,11 @@ def below_chance(val_auc: float, num_pos: int, num_neg: int) -> bool:
     return val_auc < 0.5 - BELOW_CHANCE_Z * se
 
 
+def free(config: FitConfig, name: str) -> bool:
+    r"""Whether the user left field :obj:`name` to the preset (a rule may change it)."""
+    return name not in config.overrides
+
+
 def full_batch_gcn(config: FitConfig, data: Data) -> bool:
     # Full-batch GCN models with the inner-product decoder (what was
     # measured) on a graph with features; the caller checks the size.
@@ -47,8 +52,8 @@ def ranking(config: FitConfig) -> bool:
         config.variational
         and config.objective == 'sampled'
         and config.selection == 'val_auc'
-        and 'pair_loss' not in config.overrides
+        and free(config, 'pair_loss')
     )
 
 
-__all__ = ['BELOW_CHANCE_Z', 'below_chance', 'full_batch_gcn', 'ranking']
+__all__ = ['BELOW_CHANCE_Z', 'below_chance', 'free', 'full_batch_gcn', 'ranking']

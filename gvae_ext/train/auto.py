@@ -99,6 +99,7 @@ from gvae_ext.train._auto_checks import (
     full_batch_gcn,
     ranking,
 )
+from gvae_ext.train._auto_checks import free as _free
 from gvae_ext.train._features import (
     has_constant_features,
     has_sparse_features,
@@ -143,10 +144,6 @@ class Plan(NamedTuple):
     names: list
     rules: list
     fallback: Optional[FitConfig] = None
-
-
-def _free(config: FitConfig, name: str) -> bool:
-    return name not in config.overrides
 
 
 def _set(config: FitConfig, **values) -> FitConfig:
@@ -217,10 +214,8 @@ def plan(config: FitConfig, data: Data, *, world_size: int = 1) -> Plan:
         return chosen
     # the learned decoder's fallback keeps the preset's schedule, loss and
     # input dropout (the rules' values were measured for the inner product)
-    schedule = {'epochs': config.epochs} if short else {}
-    for name in ('pair_loss', 'input_dropout'):
-        if name in changes:
-            schedule[name] = getattr(config, name)
+    kept = ('epochs', 'pair_loss', 'input_dropout')
+    schedule = {name: getattr(config, name) for name in kept if name in changes}
     return chosen._replace(fallback=_set(adapted, decoder='mlp', **schedule))
 
 
